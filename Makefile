@@ -1,0 +1,58 @@
+# The two commands a new user needs: `make run` and `make test` (both install first).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+export DVC_NO_ANALYTICS := 1
+export MLFLOW_DISABLE_TELEMETRY := true
+export DAGSTER_HOME := $(CURDIR)/.dagster
+export NUMBA_CACHE_DIR := $(CURDIR)/.cache/numba
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: install run test lint ui repro bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+## run: install, then the main Dagster job on the embedded corpus (raw videos -> shards)
+run: install
+	$(BIN)/lipsync pipeline
+	@# record what the Dagster run produced in dvc.lock, so `dvc status` / `dvc repro` agree with it
+	$(BIN)/dvc commit --force --quiet
+	$(BIN)/dvc status
+	@echo "Results: data/shards/manifest.json (shards), data/*/manifest.parquet (per stage), Dagster home .dagster/ (make ui)"
+
+## test: install, lint, then the whole test suite (everything that needs no GPU)
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check lipsync assets pipelines tests
+
+## ui: the Dagster UI on http://127.0.0.1:3000 with the project's instance (Ctrl-C stops it)
+ui: install
+	@mkdir -p $(DAGSTER_HOME); test -f $(DAGSTER_HOME)/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
+
+## repro: the same pipeline through DVC
+repro: install
+	$(BIN)/dvc repro
+
+## bench: every benchmark, then the README figures
+bench: install
+	$(BIN)/lipsync bench mel
+	$(BIN)/lipsync bench faces
+	$(BIN)/lipsync bench shards
+	$(BIN)/lipsync bench report
+
+clean:
+	rm -rf data .dagster logs .cache

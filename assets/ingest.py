@@ -1,0 +1,35 @@
+"""Asset ``ingest`` and its check on the share of rejected files."""
+
+
+import dagster as dg
+import pandas as pd
+
+from assets.metadata import stage_metadata
+from lipsync.stages import ingest as stage
+from pipelines.partitions import videos_partitions
+from pipelines.resources import LipsyncProject
+
+
+@dg.asset(group_name="data", partitions_def=videos_partitions, deps=["corpus"],
+          backfill_policy=dg.BackfillPolicy.single_run(), code_version="1")
+def ingest(context: dg.AssetExecutionContext, lipsync: LipsyncProject) -> dg.MaterializeResult:
+    """Probe, validate and normalise each raw video (25 fps H.264, 16 kHz mono wav) and record
+    a status and a reason per file in `manifest.parquet`. One partition per video."""
+    project = lipsync.open()
+    summary = stage.run(project.params, project.layout, video_ids=list(context.partition_keys))
+    for name, reason in summary["rejections"].items():
+        context.log.warning(f"ingest rejected {name}: {reason}")
+    return dg.MaterializeResult(metadata=stage_metadata(summary, "video_seconds"))
+
+
+@dg.asset_check(asset=ingest, description="The share of rejected files stays under checks.max_rejected_share.")
+def ingest_rejected_share(lipsync: LipsyncProject) -> dg.AssetCheckResult:
+    project = lipsync.open()
+    manifest = pd.read_parquet(project.layout.ingest_manifest, columns=["status", "source"])
+    share = float((manifest.status == "rejected").mean()) if len(manifest) else 0.0
+    limit = project.params.checks.max_rejected_share
+    return dg.AssetCheckResult(
+        passed=share <= limit,
+        metadata={"rejected_share": share, "limit": limit, "files": len(manifest)},
+        description=f"{share:.0%} of {len(manifest)} files rejected (limit {limit:.0%})",
+    )

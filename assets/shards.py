@@ -1,0 +1,29 @@
+"""Asset ``shards``."""
+
+
+import dagster as dg
+
+from lipsync.stages import shards as stage
+from pipelines.resources import LipsyncProject
+
+
+@dg.asset(group_name="data", deps=["faces", "mel"], code_version="1")
+def shards(context: dg.AssetExecutionContext, lipsync: LipsyncProject) -> dg.MaterializeResult:
+    """WebDataset tar shards per split (by speaker), segments of aligned face crops + mel +
+    boxes/landmarks; the data version is the content hash of the shard set."""
+    project = lipsync.open()
+    summary = stage.run(project.params, project.layout)
+    for warning in summary["warnings"]:
+        context.log.warning(f"shards: {warning}")
+    return dg.MaterializeResult(
+        data_version=dg.DataVersion(summary["data_version"]),
+        metadata={
+            "data_version": summary["data_version"],
+            "samples": dg.MetadataValue.json(summary["samples"]),
+            "shards": dg.MetadataValue.json(summary["shards"]),
+            "speakers": dg.MetadataValue.json(summary["speakers"]),
+            "seconds": dg.MetadataValue.float(float(summary["seconds"])),
+            "samples_per_second": dg.MetadataValue.float(float(summary["samples_per_second"] or 0.0)),
+            "manifest": dg.MetadataValue.path(summary["manifest"]),
+        },
+    )

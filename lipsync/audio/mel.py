@@ -1,0 +1,81 @@
+"""The Wav2Lip-compatible log-mel spectrogram, computed with librosa.
+
+Recipe (REFERENCE.md section 1): pre-emphasis, centred STFT with a Hann window, magnitude,
+Slaney mel bands, ``20*log10(max(1e-5, x)) - ref_level_db``, then normalised and clipped
+symmetrically to ``[-max_abs_value, max_abs_value]``. The STFT padding mode is a parameter:
+the original code ran librosa 0.7 (``reflect``), librosa >= 0.9 pads with zeros.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Literal
+
+import librosa
+import numpy as np
+import scipy.signal
+
+
+@dataclass(frozen=True)
+class MelSettings:
+    sample_rate: int  # Hz
+    n_fft: int
+    hop_length: int  # samples; sample_rate / hop_length = mel frames per second (80)
+    win_length: int
+    n_mels: int
+    fmin: float  # Hz
+    fmax: float  # Hz
+    preemphasis: float
+    ref_level_db: float
+    min_level_db: float
+    max_abs_value: float
+    pad_mode: Literal["constant", "reflect"]
+    dtype: Literal["float32", "float64"]
+
+    @property
+    def frames_per_second(self) -> float:
+        return self.sample_rate / self.hop_length
+
+
+@functools.lru_cache(maxsize=8)
+def _mel_basis(sample_rate: int, n_fft: int, n_mels: int, fmin: float, fmax: float, dtype: str) -> np.ndarray:
+    basis = librosa.filters.mel(sr=sample_rate, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax)
+    return basis.astype(dtype)  # (n_mels, 1 + n_fft // 2), Slaney scale and norm
+
+
+def log_mel(audio: np.ndarray, settings: MelSettings) -> np.ndarray:
+    """Log-mel spectrogram of one mono signal.
+
+    audio: float (N,) mono at ``settings.sample_rate``, in [-1, 1].
+    Returns: ``settings.dtype`` (n_mels, 1 + N // hop_length), normalised to
+    [-max_abs_value, max_abs_value]; 80 frames per second with the default settings.
+    """
+    if audio.ndim != 1:
+        raise ValueError(f"log_mel expects mono audio of shape (N,), got {audio.shape}")
+    s = settings
+    wav = scipy.signal.lfilter([1.0, -s.preemphasis], [1.0], audio.astype(s.dtype)).astype(s.dtype)
+    spec = np.abs(
+        librosa.stft(
+            wav,
+            n_fft=s.n_fft,
+            hop_length=s.hop_length,
+            win_length=s.win_length,
+            window="hann",
+            center=True,
+            pad_mode=s.pad_mode,
+        )
+    )  # (1 + n_fft/2, T_mel)
+    mel = _mel_basis(s.sample_rate, s.n_fft, s.n_mels, s.fmin, s.fmax, s.dtype) @ spec  # (n_mels, T_mel)
+    db = 20.0 * np.log10(np.maximum(np.asarray(1e-5, s.dtype), mel)) - s.ref_level_db
+    scaled = (2 * s.max_abs_value) * ((db - s.min_level_db) / -s.min_level_db) - s.max_abs_value
+    return np.clip(scaled, -s.max_abs_value, s.max_abs_value).astype(s.dtype)
+
+
+def mel_start_index(frame_index: int, fps: float, settings: MelSettings) -> int:
+    """First mel frame of the sync window that starts at video frame ``frame_index``.
+
+    Convention (the Wav2Lip *inference* one, used everywhere in this project):
+    ``int(mel_fps * frame_index / fps)``; the window covers 16 mel frames = 5 video frames.
+    """
+    return int(settings.frames_per_second * frame_index / fps)

@@ -1,0 +1,80 @@
+"""The ``lipsync`` command: run a stage, the Dagster pipeline, or a benchmark.
+
+    lipsync run <stage> [--videos ID ...]   one stage, all videos (what dvc.yaml calls)
+    lipsync pipeline                        the main Dagster job on a persistent instance
+    lipsync bench <name>                    a benchmark; writes JSON under paths.bench
+    lipsync bench report                    rebuild the README figures from that JSON
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+from lipsync.stages import PER_VIDEO, STAGES
+
+BENCHMARKS = ("faces", "mel", "shards", "report")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lipsync", description=__doc__.split("\n")[0])
+    parser.add_argument("--root", default=".", help="project root holding params.yaml (default: .)")
+    parser.add_argument("--params", default="params.yaml", help="params file, relative to the root")
+    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=sys.stderr.isatty(),
+                        help="progress bars (default: on a terminal)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run one pipeline stage over all videos")
+    run.add_argument("stage", choices=STAGES)
+    run.add_argument("--videos", nargs="+", metavar="ID", help="only these video ids (per-video stages)")
+    sub.add_parser("pipeline", help="materialize the main Dagster job (corpus -> shards) on the project's instance")
+    bench = sub.add_parser("bench", help="run a benchmark and write its JSON; `report` rebuilds the README table")
+    bench.add_argument("name", choices=BENCHMARKS)
+    bench.add_argument("--quick", action="store_true", help="smaller inputs (for tests)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
+    for noisy in ("numba", "matplotlib", "PIL", "fsspec"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    from lipsync.project import open_project
+    from lipsync.settings import ParamsError
+
+    try:
+        project = open_project(args.root, args.params)
+    except ParamsError as exc:
+        print(f"lipsync: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "run":
+        summary = _run_stage(project, args)
+    elif args.command == "pipeline":
+        from pipelines.main_run import run_main_job
+
+        summary = run_main_job(project, progress=args.progress)
+    else:
+        from lipsync.bench import run_benchmark
+
+        summary = run_benchmark(args.name, project, quick=args.quick)
+    print(json.dumps(summary, indent=1, default=str))
+    return 0 if summary.get("success", True) else 1
+
+
+def _run_stage(project, args) -> dict:
+    from lipsync.stages import runner
+
+    run = runner(args.stage)
+    if args.videos and args.stage not in PER_VIDEO:
+        raise SystemExit(f"lipsync: --videos applies to the per-video stages only ({', '.join(PER_VIDEO)})")
+    kwargs = {"video_ids": args.videos} if args.stage in PER_VIDEO else {}
+    try:
+        return run(project.params, project.layout, progress=args.progress, **kwargs)
+    except (FileNotFoundError, KeyError) as exc:
+        print(f"lipsync run {args.stage}: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,135 @@
+"""Generate the synthetic talking-head corpus on disk.
+
+Layout under ``out_dir``::
+
+    videos/<speaker>/<clip>.mp4   H.264 + AAC, frame_size^2 at fps, mono audio at sample_rate
+    truth/<speaker>/<clip>.npz    ground truth (see lipsync.corpus.render.ClipTruth)
+    speakers.json                 {speaker: photo, split, voice, look, clips}
+
+Clips are rendered by a pool of ``settings.workers`` spawned processes (so a script calling
+this needs the usual ``if __name__ == "__main__":`` guard); each clip depends only on
+(seed, speaker, clip), and x264's thread count is fixed, so the same settings give the same
+bytes whatever the worker count. Every file is written under a temporary name and renamed.
+Files under ``videos/`` and ``truth/`` that this run did not write (a previous run with more
+speakers or clips) are deleted afterwards, so ``out_dir`` holds exactly this corpus.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import cv2
+
+from lipsync.atomic import write_json, write_npz
+from lipsync.corpus.render import render_clip
+from lipsync.corpus.settings import CorpusSettings
+from lipsync.corpus.speakers import plan_speakers
+from lipsync.media.writer import write_mp4
+from lipsync.settings import from_mapping, to_mapping
+
+VIDEOS, TRUTH, SPEAKERS_FILE = "videos", "truth", "speakers.json"
+
+
+@dataclass(frozen=True)
+class CorpusSummary:
+    """videos: files written; seconds: their total duration; elapsed_seconds: wall time taken."""
+
+    videos: int
+    seconds: float
+    elapsed_seconds: float
+    speakers: tuple[str, ...]
+    train_speakers: tuple[str, ...]
+    test_speakers: tuple[str, ...]
+
+
+def clip_name(clip_index: int) -> str:
+    return f"clip{clip_index:02d}"
+
+
+def clip_paths(out_dir: Path, speaker_id: str, clip_index: int) -> tuple[Path, Path]:
+    """(video .mp4, truth .npz) paths of one clip."""
+    name = clip_name(clip_index)
+    return out_dir / VIDEOS / speaker_id / f"{name}.mp4", out_dir / TRUTH / speaker_id / f"{name}.npz"
+
+
+def generate_corpus(settings: CorpusSettings, out_dir: Path, progress: bool = False) -> CorpusSummary:
+    """Render and write every clip of the corpus into ``out_dir`` (replacing what was there)."""
+    started = time.perf_counter()
+    out_dir = Path(out_dir)
+    speakers = plan_speakers(settings)
+    jobs = [(s.index, j) for s in speakers for j in range(settings.clips_per_speaker)]
+    frames = _run_jobs(settings, out_dir, jobs, progress)
+    expected = {p for s in speakers for j in range(settings.clips_per_speaker) for p in clip_paths(out_dir, s.id, j)}
+    _remove_stale(out_dir, expected)
+    write_json(
+        out_dir / SPEAKERS_FILE,
+        {s.id: {**asdict(s), "clips": [clip_name(j) for j in range(settings.clips_per_speaker)]} for s in speakers},
+    )
+    return CorpusSummary(
+        videos=len(jobs),
+        seconds=round(sum(frames) / settings.fps, 3),
+        elapsed_seconds=round(time.perf_counter() - started, 3),
+        speakers=tuple(s.id for s in speakers),
+        train_speakers=tuple(s.id for s in speakers if s.split == "train"),
+        test_speakers=tuple(s.id for s in speakers if s.split == "test"),
+    )
+
+
+def _run_jobs(settings: CorpusSettings, out_dir: Path, jobs: list[tuple[int, int]], progress: bool) -> list[int]:
+    """Render and write each (speaker, clip) job; returns the frame count of each clip."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(jobs), desc="corpus", unit="clip", disable=not progress)
+    if settings.workers <= 1:
+        frames = []
+        for speaker, clip in jobs:
+            frames.append(write_clip(settings, out_dir, speaker, clip))
+            bar.update()
+        bar.close()
+        return frames
+    # Settings hold read-only mappings, which do not pickle: send the plain mapping instead.
+    mapping = to_mapping(settings)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(min(settings.workers, len(jobs)), mp_context=context, initializer=_quiet_cv2) as pool:
+        futures = [pool.submit(_write_clip_job, mapping, str(out_dir), speaker, clip) for speaker, clip in jobs]
+        for _ in as_completed(futures):
+            bar.update()
+        bar.close()
+        return [f.result() for f in futures]
+
+
+def write_clip(settings: CorpusSettings, out_dir: Path, speaker_index: int, clip_index: int) -> int:
+    """Render one clip and write its video and truth files; returns its frame count."""
+    clip = render_clip(settings, speaker_index, clip_index)
+    video, truth = clip_paths(out_dir, clip.truth.speaker, clip_index)
+    video.parent.mkdir(parents=True, exist_ok=True)
+    write_mp4(
+        video, clip.frames, settings.fps, clip.audio, settings.sample_rate,
+        crf=settings.crf, threads=settings.encoder_threads, preset=settings.preset,
+    )  # fmt: skip
+    write_npz(truth, **clip.truth.arrays())
+    return len(clip.frames)
+
+
+def _write_clip_job(mapping: dict, out_dir: str, speaker_index: int, clip_index: int) -> int:
+    return write_clip(from_mapping(CorpusSettings, mapping, "corpus"), Path(out_dir), speaker_index, clip_index)
+
+
+def _quiet_cv2() -> None:
+    cv2.setNumThreads(1)  # the pool already uses the cores; OpenCV's own threads would oversubscribe
+
+
+def _remove_stale(out_dir: Path, expected: set[Path]) -> None:
+    for tree in (out_dir / VIDEOS, out_dir / TRUTH):
+        if not tree.is_dir():
+            continue
+        for path in sorted(tree.rglob("*"), reverse=True):  # children before their folders
+            if path.is_dir():
+                if not any(path.iterdir()):
+                    path.rmdir()
+            elif path not in expected:
+                path.unlink()

@@ -1,0 +1,147 @@
+"""Render one corpus clip in memory: frames, audio and ground truth, nothing written.
+
+Every random choice of clip j of speaker i comes from a generator seeded with
+(seed, 1, i, j), so a clip is the same whichever worker renders it and whatever was
+rendered before (speech runs in a fresh espeak process, see :mod:`lipsync.corpus.espeak`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from lipsync.corpus.mouth import MouthColors, draw_mouth
+from lipsync.corpus.photos import prepare_photo
+from lipsync.corpus.scene import apply_transform, draw_motion, frame_transform, lighting_for, lit_photo
+from lipsync.corpus.settings import CorpusSettings
+from lipsync.corpus.speakers import CLIP_STREAM, Speaker, plan_speakers
+from lipsync.corpus.speech import make_speech
+from lipsync.corpus.visemes import mouth_track, viseme_of
+
+
+@dataclass(frozen=True)
+class ClipTruth:
+    """Ground truth of one clip; T frames, P phonemes; positions in output-frame pixels, pixel
+    (i, j) covering [i, i + 1) x [j, j + 1) (the photo annotations use the same convention).
+
+    face_boxes: float32 (T, 4) x0, y0, x1, y1 (MTCNN convention, upright).
+    landmarks: float32 (T, 5, 2) left eye, right eye, nose, left/right neutral mouth corner.
+    mouth_params: float32 (T, 3) open, width, round in [0, 1], at frame centres (i + 0.5) / fps.
+    mouth_boxes: float32 (T, 4) bounds of the drawn lips.
+    phonemes, visemes: (P,) espeak mnemonics and their viseme names.
+    phoneme_times: float32 (P, 2) start, end seconds from the start of the clip.
+    """
+
+    speaker: str
+    photo: str
+    split: str
+    voice: str
+    text: str
+    fps: int
+    sample_rate: int
+    face_boxes: np.ndarray
+    landmarks: np.ndarray
+    mouth_params: np.ndarray
+    mouth_boxes: np.ndarray
+    phonemes: tuple[str, ...]
+    visemes: tuple[str, ...]
+    phoneme_times: np.ndarray
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Everything as numpy arrays (strings as unicode arrays), for ``np.savez``."""
+        return {name: np.asarray(value) for name, value in vars(self).items()}
+
+
+@dataclass(frozen=True)
+class RenderedClip:
+    """frames: uint8 (T, H, W, 3) RGB; audio: float32 (N,) mono, N = T * sample_rate / fps."""
+
+    frames: np.ndarray
+    audio: np.ndarray
+    truth: ClipTruth
+
+
+def clip_frames(rng: np.random.Generator, settings: CorpusSettings) -> int:
+    """Frame count of a clip, drawn uniformly in [min_seconds, max_seconds]."""
+    return max(1, int(round(rng.uniform(settings.min_seconds, settings.max_seconds) * settings.fps)))
+
+
+def render_clip(settings: CorpusSettings, speaker_index: int, clip_index: int) -> RenderedClip:
+    """Clip ``clip_index`` of speaker ``speaker_index``, deterministic in (seed, speaker, clip)."""
+    if (settings.sample_rate % settings.fps) or (settings.frame_size % 2):
+        raise ValueError("params keys corpus.sample_rate must be a multiple of corpus.fps, corpus.frame_size even")
+    speaker = plan_speakers(settings)[speaker_index]
+    rng = np.random.default_rng([settings.seed, CLIP_STREAM, speaker_index, clip_index])
+    n_frames = clip_frames(rng, settings)
+    motion = draw_motion(rng, settings.motion)
+    n_samples = n_frames * settings.sample_rate // settings.fps
+    speech = make_speech(rng, speaker.voice, n_samples, settings.sample_rate, settings.speech)
+    params = mouth_track(
+        speech.phonemes, speech.phoneme_times, n_frames, settings.fps, speaker.open_gain, settings.mouth
+    )
+    frames, geometry = _render_frames(settings, speaker, params, [motion.at(i / settings.fps) for i in range(n_frames)])
+    truth = ClipTruth(
+        speaker=speaker.id,
+        photo=speaker.photo,
+        split=speaker.split,
+        voice=speaker.voice.name,
+        text=speech.text,
+        fps=settings.fps,
+        sample_rate=settings.sample_rate,
+        mouth_params=params,
+        phonemes=speech.phonemes,
+        visemes=tuple(viseme_of(p, settings.mouth) for p in speech.phonemes),
+        phoneme_times=speech.phoneme_times.astype(np.float32),
+        **geometry,
+    )
+    return RenderedClip(frames, speech.audio, truth)
+
+
+def _render_frames(
+    settings: CorpusSettings, speaker: Speaker, params: np.ndarray, motions: list[np.ndarray]
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    photo = settings.photos[speaker.photo]
+    prepared = prepare_photo(photo, settings.mouth)
+    lighting = lighting_for(speaker.look, photo)
+    lit = lit_photo(prepared.pixels, photo, lighting, settings.lighting)
+    landmarks = np.asarray(photo.landmarks, dtype=np.float64)  # (5, 2)
+    mouth_centre = landmarks[3:5].mean(axis=0)
+    colors = MouthColors(
+        lip=lighting.apply(prepared.lip_rgb, lighting.factor(*photo.lip_point)).astype(np.float32),
+        teeth=lighting.apply(np.asarray(settings.mouth.teeth_color), lighting.factor(*mouth_centre)),
+        interior=lighting.apply(np.asarray(settings.mouth.interior_color), lighting.factor(*mouth_centre)),
+    )
+    # Area-downscale the photo once when it is shown smaller than its pixels (no aliasing).
+    shrink = min(1.0, float(np.hypot(*frame_transform(photo, speaker.look, settings.frame_size, np.zeros(4))[:, 0])))
+    source = cv2.resize(lit, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA) if shrink < 1 else lit
+    source_scale = (source.shape[1] / lit.shape[1], source.shape[0] / lit.shape[0])
+    x0, y0, x1, y1 = photo.face_box
+    box_centre, box_size = np.array([(x0 + x1) / 2, (y0 + y1) / 2]), np.array([x1 - x0, y1 - y0])
+
+    size, n = settings.frame_size, len(motions)
+    frames = np.empty((n, size, size, 3), np.uint8)
+    out = {name: np.empty((n, *shape), np.float32) for name, shape in
+           (("face_boxes", (4,)), ("landmarks", (5, 2)), ("mouth_boxes", (4,)))}  # fmt: skip
+    for i, motion in enumerate(motions):
+        matrix = frame_transform(photo, speaker.look, size, motion)
+        warp = _cv2_warp(matrix, source_scale)
+        frame = cv2.warpAffine(source, warp, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
+        points = apply_transform(matrix, landmarks)
+        out["mouth_boxes"][i] = draw_mouth(frame, points[3:5], params[i], colors, settings.mouth)
+        frames[i] = np.clip(frame * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        centre, half = apply_transform(matrix, box_centre), 0.5 * box_size * np.hypot(*matrix[:, 0])
+        out["face_boxes"][i] = (*(centre - half), *(centre + half))
+        out["landmarks"][i] = points
+    return frames, out
+
+
+def _cv2_warp(matrix: np.ndarray, source_scale: tuple[float, float]) -> np.ndarray:
+    """(2, 3) photo -> frame affine (pixel i spans [i, i + 1)) as cv2.warpAffine wants it.
+
+    OpenCV puts pixel centres at integer coordinates and ``cv2.resize`` maps centres:
+    photo = (source + 0.5) / scale - 0.5. Both are folded in here.
+    """
+    linear = matrix[:, :2] / np.asarray(source_scale)
+    return np.hstack([linear, (matrix[:, 2] - 0.5 + linear @ np.full(2, 0.5))[:, None]])

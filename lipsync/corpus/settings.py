@@ -1,0 +1,217 @@
+"""Settings of the synthetic corpus: the ``corpus`` section of ``params.yaml``.
+
+Frozen dataclasses without defaults: every number the generator uses is a field here and lives
+in ``params.yaml``; ``lipsync.settings.from_mapping`` maps the YAML onto them strictly. Ranges
+``(low, high)`` are drawn uniformly per speaker or per clip from the seeded generators.
+Fractions of "mouth width" refer to the distance between the photo's annotated mouth corners.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PhotoSettings:
+    """One face photograph that ships with an installed package, and its annotation.
+
+    source: "skimage:<function>" (a ``skimage.data`` image) or "matplotlib:<file>" (a
+        matplotlib sample-data image); grayscale images become 3 equal channels.
+    face_box: (x0, y0, x1, y1) photo pixels, MTCNN convention: just above the eyebrows to the
+        chin, cheek to cheek.
+    landmarks: 5 (x, y) photo pixels: left eye, right eye, nose tip, left and right mouth corner
+        ("left" as seen in the image).
+    lip_point: (x, y) photo pixels on the lower lip; the drawn lips take their colour there.
+    """
+
+    source: str
+    face_box: tuple[float, float, float, float]
+    landmarks: tuple[tuple[float, float], ...]
+    lip_point: tuple[float, float]
+
+
+@dataclass(frozen=True)
+class SpeechSettings:
+    """espeak-ng speech, drawn per speaker (voice, rate, pitch) and per clip (words, silences).
+
+    voices: espeak voice names; speaker i speaks voices[i % len(voices)].
+    rate: words per minute; pitch, pitch_range: espeak 0..100 scales (50 = normal).
+    phrase_words: words per comma-separated phrase (espeak pauses at commas).
+    words_margin: words drawn = margin x the words that fit at the speaker's rate (the
+        utterance is then cut at the last word boundary that fits).
+    lead_silence: seconds of silence before the speech; tail_silence: at least this much after.
+    fade_ms: fade-out at the cut, milliseconds.
+    peak: speech is scaled to this peak amplitude; noise: std of the added white noise floor.
+    """
+
+    voices: tuple[str, ...]
+    rate: tuple[int, int]
+    pitch: tuple[int, int]
+    pitch_range: tuple[int, int]
+    phrase_words: tuple[int, int]
+    words_margin: float
+    lead_silence: tuple[float, float]
+    tail_silence: float
+    fade_ms: float
+    peak: float
+    noise: float
+
+
+@dataclass(frozen=True)
+class FramingSettings:
+    """Where the face sits in the frame, per speaker.
+
+    face_width: face-box width as a fraction of the frame side.
+    max_offset: the face centre is offset from the frame centre by up to this fraction of the
+        frame side, in x and in y.
+    max_roll_degrees: constant in-plane head tilt, up to this many degrees either way.
+    """
+
+    face_width: tuple[float, float]
+    max_offset: float
+    max_roll_degrees: float
+
+
+@dataclass(frozen=True)
+class MotionSettings:
+    """Small smooth head motion, per clip: each quantity is a sum of ``components`` sinusoids.
+
+    shift: amplitude of each x/y sinusoid, fraction of the face-box width in the frame.
+    roll_degrees: amplitude of each roll sinusoid; scale: of each relative-zoom sinusoid.
+    frequency: (low, high) Hz of the sinusoids, drawn per clip with random phases.
+    """
+
+    components: int
+    shift: float
+    roll_degrees: float
+    scale: float
+    frequency: tuple[float, float]
+
+
+@dataclass(frozen=True)
+class LightingSettings:
+    """Per-speaker lighting and background, applied to the photo once per clip.
+
+    gain: overall brightness factor; tint: up to this relative change per colour channel;
+    gradient: up to this relative brightness ramp across the frame, in a random direction;
+    gamma: exponent applied to [0, 1] intensities.
+    background: blend strength of a two-colour gradient outside the head ellipse, whose
+    colours have channels drawn in ``background_colors`` (low, high).
+    head_scale: (x, y) semi-axes of the head ellipse in face-box half-sizes; head_lift: its
+    centre sits this fraction of the face-box height above the box centre; head_feather:
+    width of its soft edge in face-box half-widths.
+    """
+
+    gain: tuple[float, float]
+    tint: float
+    gradient: float
+    gamma: tuple[float, float]
+    background: tuple[float, float]
+    background_colors: tuple[float, float]
+    head_scale: tuple[float, float]
+    head_lift: float
+    head_feather: float
+
+
+@dataclass(frozen=True)
+class VisemeSettings:
+    """A mouth shape and the espeak phonemes (stress marks stripped) that produce it.
+
+    open, width, round: targets in [0, 1]; width 0.5 is the photo's neutral mouth width.
+    """
+
+    phonemes: tuple[str, ...]
+    open: float
+    width: float
+    round: float
+
+
+@dataclass(frozen=True)
+class MouthSettings:
+    """The drawn mouth: phoneme-to-viseme table, coarticulation and geometry.
+
+    visemes: shape per viseme name; an unknown phoneme uses its longest listed prefix
+        (``aI2`` -> ``aI``), else ``default_viseme``.
+    closure_visemes: visemes whose whole phoneme interval forces open = 0 (m, b, p).
+    silence_viseme: shape outside speech (before the first and after the last phoneme).
+    coarticulation_ms: width of the Hann kernel smoothing the viseme targets, milliseconds.
+    open_gain: per-speaker articulation factor on ``open`` (clipped to 1).
+    max_open: opening height at open = 1, fraction of mouth width; lower_share: part of the
+        opening below the corner line (the jaw drops).
+    width_gain: relative change of mouth width from width 0 to width 1.
+    upper_lip, lower_lip: lip thickness, fractions of mouth width; round_thicken: relative
+        thickening at round = 1; round_narrow: relative narrowing of the opening at round = 1.
+    teeth: visible upper-teeth height, fraction of mouth width.
+    teeth_color, interior_color: RGB in [0, 1] before lighting.
+    upper_shade: brightness of the upper lip relative to the lower lip; shine: highlight
+        strength along the middle of the lower lip; teeth_shade: darkening of the teeth
+        towards the mouth corners.
+    drop: mouth centre below the corner midpoint, fraction of mouth width.
+    cover: (half-width, half-height, drop) of the ellipse inpainted over the photo's own
+        mouth, fractions of mouth width; inpaint_radius: cv2.inpaint radius, photo pixels.
+    lip_sample_radius: radius of the lip-colour sample, fraction of mouth width.
+    edge_px: width of the anti-aliased edges of the opening and teeth, output pixels;
+        lip_edge_px: of the outer lip outline (softer, blends into the skin).
+    lip_opacity: the lips' cover over the skin (below 1 lets the photo's texture through).
+    """
+
+    visemes: dict[str, VisemeSettings]  # a read-only mapping once loaded
+    default_viseme: str
+    closure_visemes: tuple[str, ...]
+    silence_viseme: str
+    coarticulation_ms: float
+    open_gain: tuple[float, float]
+    max_open: float
+    lower_share: float
+    width_gain: float
+    upper_lip: float
+    lower_lip: float
+    round_thicken: float
+    round_narrow: float
+    teeth: float
+    teeth_color: tuple[float, float, float]
+    interior_color: tuple[float, float, float]
+    upper_shade: float
+    shine: float
+    teeth_shade: float
+    drop: float
+    cover: tuple[float, float, float]
+    inpaint_radius: int
+    lip_sample_radius: float
+    edge_px: float
+    lip_edge_px: float
+    lip_opacity: float
+
+
+@dataclass(frozen=True)
+class CorpusSettings:
+    """The ``corpus`` section: sizes, encoding, splits, photos and the look of the speakers.
+
+    Speaker i is ``spk{i:02d}-{photo}``; the last ``test_speakers`` speakers take the
+    ``test_photos`` (round robin), the others the remaining photos (round robin), so the test
+    split shows a face never seen in training. Clip lengths are drawn in
+    [min_seconds, max_seconds]; frames are frame_size x frame_size at ``fps``; audio is mono at
+    ``sample_rate``. crf/preset/encoder_threads go to x264 (threads fixed: output bytes depend
+    on it); workers: processes rendering clips in parallel.
+    """
+
+    seed: int
+    speakers: int
+    clips_per_speaker: int
+    min_seconds: float
+    max_seconds: float
+    frame_size: int
+    fps: int
+    sample_rate: int
+    test_speakers: int
+    test_photos: tuple[str, ...]
+    crf: int
+    preset: str
+    encoder_threads: int
+    workers: int
+    photos: dict[str, PhotoSettings]  # a read-only mapping once loaded
+    speech: SpeechSettings
+    framing: FramingSettings
+    motion: MotionSettings
+    lighting: LightingSettings
+    mouth: MouthSettings

@@ -1,0 +1,83 @@
+"""WebDataset shards of aligned training samples: write them reproducibly, read them fast.
+
+A sample is one segment of T face frames (T a multiple of the 5-frame sync window) with
+its mel slice and metadata. Tar members (``<key>.<ext>``):
+
+- ``frames.npy``: uint8 (T, S, S, 3) RGB face crops
+- ``mel.npy``: float32 (80, 16 * T / 5), mel frames ``int(80*start/25)`` onwards
+- ``boxes.npy``: float32 (T, 4) face box x0, y0, x1, y1 in normalised-video pixels
+- ``landmarks.npy``: float32 (T, 5, 2) eyes, nose, mouth corners, same pixels
+- ``json``: video id, speaker, clip, split, start frame, fps
+
+Keys are ``<video_id>_<start:06d>`` (no dots, as WebDataset requires). Members carry a fixed
+modification time so identical samples give byte-identical shards.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import webdataset as wds
+
+from lipsync.atomic import atomic_path
+
+ARRAY_MEMBERS = ("frames", "mel", "boxes", "landmarks")
+
+
+@dataclass(frozen=True)
+class Sample:
+    key: str
+    frames: np.ndarray  # uint8 (T, S, S, 3)
+    mel: np.ndarray  # float32 (80, 16*T/5)
+    boxes: np.ndarray  # float32 (T, 4)
+    landmarks: np.ndarray  # float32 (T, 5, 2)
+    meta: dict
+
+
+def _npy(array: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, array, allow_pickle=False)
+    return buf.getvalue()
+
+
+def encode_sample(sample: Sample) -> dict:
+    out = {"__key__": sample.key, "json": json.dumps(sample.meta, sort_keys=True).encode()}
+    for name in ARRAY_MEMBERS:
+        out[f"{name}.npy"] = _npy(getattr(sample, name))
+    return out
+
+
+def decode_sample(raw: dict) -> Sample:
+    """Inverse of :func:`encode_sample` for a dict of tar member bytes."""
+    arrays = {n: np.load(io.BytesIO(raw[f"{n}.npy"]), allow_pickle=False) for n in ARRAY_MEMBERS}
+    return Sample(key=raw["__key__"], meta=json.loads(raw["json"]), **arrays)
+
+
+def write_shard(path: Path, samples: Iterable[Sample], mtime: int) -> dict:
+    """Write one tar shard atomically; returns {path, samples, bytes, sha256}."""
+    count = 0
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as fh, wds.TarWriter(fh, mtime=mtime, encoder=False) as writer:
+            for sample in samples:
+                writer.write(encode_sample(sample))
+                count += 1
+        data = tmp.read_bytes()
+    return {"path": path.name, "samples": count, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def read_samples(urls: list[str] | list[Path], shuffle_shards: bool = False) -> Iterator[Sample]:
+    """Iterate the samples of the given shards in order (no sample shuffling)."""
+    dataset = wds.WebDataset([str(u) for u in urls], shardshuffle=shuffle_shards, empty_check=False)
+    for raw in dataset:
+        yield decode_sample(raw)
+
+
+def data_version(shard_digests: list[str]) -> str:
+    """Content hash of a shard set: sha256 over the sorted shard digests, 16 hex digits."""
+    return hashlib.sha256("".join(sorted(shard_digests)).encode()).hexdigest()[:16]

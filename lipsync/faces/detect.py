@@ -1,0 +1,222 @@
+"""Batched MTCNN face detection and O-Net refinement of given boxes.
+
+``detect_faces`` runs the full cascade over a batch of frames at once: every pyramid level is
+one P-Net call over all N frames, R-Net and O-Net see the candidates of all frames in one
+batch, and NMS runs per frame through ``torchvision.ops.batched_nms``. ``refine_faces`` runs
+only O-Net on boxes the caller already has (the tracker's boxes from the previous frame):
+about 1/10 of the cascade's cost, and what gives landmarks on every frame.
+
+Boxes are ``(x0, y0, x1, y1)`` in frame pixels, as MTCNN reports them (width = x1 - x0).
+Landmarks are ``(5, 2)`` (x, y) in frame pixels: left eye, right eye, nose, mouth left, mouth
+right ("left" as seen in the image: the subject's right eye).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torchvision.ops import batched_nms
+
+from lipsync.faces.mtcnn import load_mtcnn, normalise
+from lipsync.faces.settings import DetectorSettings
+
+PNET_CELL, PNET_STRIDE = 12, 2
+
+
+@dataclass(frozen=True)
+class Detections:
+    """Faces found in one frame: boxes float32 (K, 4), scores float32 (K,), landmarks float32 (K, 5, 2)."""
+
+    boxes: np.ndarray
+    scores: np.ndarray
+    landmarks: np.ndarray
+
+
+@dataclass(frozen=True)
+class WorkFrames:
+    """Frames as the networks see them: uint8 (N, h, w, 3) RGB with max(h, w) <= max_side.
+
+    scale: (sx, sy), working pixels per frame pixel (<= 1). Kept as uint8: O-Net crops are cut
+    per box, so the tracker never converts whole frames to float.
+    """
+
+    images: np.ndarray
+    scale: tuple[float, float]
+
+    def to_frame(self, xy: torch.Tensor) -> torch.Tensor:
+        """(..., 2k) interleaved x, y working coordinates -> frame pixels."""
+        sx, sy = self.scale
+        return xy / xy.new_tensor([sx, sy] * (xy.shape[-1] // 2))
+
+    def to_work(self, xy: torch.Tensor) -> torch.Tensor:
+        sx, sy = self.scale
+        return xy * xy.new_tensor([sx, sy] * (xy.shape[-1] // 2))
+
+
+def prepare_frames(images: np.ndarray, max_side: int) -> WorkFrames:
+    """uint8 (N, H, W, 3) RGB -> WorkFrames, area-downscaled so that max(h, w) <= max_side."""
+    n, h, w, _ = images.shape
+    factor = min(1.0, max_side / max(h, w))
+    if factor < 1.0:
+        size = (max(1, round(w * factor)), max(1, round(h * factor)))
+        images = np.stack([cv2.resize(im, size, interpolation=cv2.INTER_AREA) for im in images])
+    images = np.ascontiguousarray(images)
+    return WorkFrames(images, (images.shape[2] / w, images.shape[1] / h))
+
+
+@functools.lru_cache(maxsize=2)
+def _nets(precision: str) -> tuple[torch.nn.Module, torch.nn.Module, torch.nn.Module]:
+    """P-Net (always float32: it sees whole frames), R-Net and O-Net in ``precision``, channels-last."""
+    mtcnn = load_mtcnn()
+    dtype = getattr(torch, precision)
+    rnet, onet = (_copy(net).to(dtype, memory_format=torch.channels_last) for net in (mtcnn.rnet, mtcnn.onet))
+    return mtcnn.pnet, rnet, onet
+
+
+def _copy(net: torch.nn.Module) -> torch.nn.Module:
+    clone = type(net)()
+    clone.load_state_dict(net.state_dict())
+    return clone.eval().requires_grad_(False)
+
+
+def square(boxes: torch.Tensor) -> torch.Tensor:
+    """(K, 4) boxes -> squares of side max(w, h) with the same centres."""
+    size = boxes[:, 2:] - boxes[:, :2]
+    centre = boxes[:, :2] + size / 2
+    half = size.max(dim=1, keepdim=True).values / 2
+    return torch.cat([centre - half, centre + half], dim=1)
+
+
+def _regress(boxes: torch.Tensor, offsets: torch.Tensor) -> torch.Tensor:
+    """Apply MTCNN box regression: offsets are fractions of (side + 1), as the wheel does."""
+    size = boxes[:, 2:] - boxes[:, :2] + 1
+    return boxes + offsets * size.repeat(1, 2)
+
+
+def _crops(work: WorkFrames, boxes: torch.Tensor, frame_index: torch.Tensor, side: int, dtype) -> torch.Tensor:
+    """Normalised crops (K, 3, side, side), channels-last, sampled on a grid from (x0, y0) to (x1, y1).
+
+    The grid matches tf.image.crop_and_resize as the wheel uses it; each output pixel averages
+    up to 4x4 bilinear samples (like the original MTCNN's area resize), so large faces do not
+    alias. Outside the frame reads black. One small cv2 call per box: cheaper than converting
+    whole frames to float for torchvision's roi_align.
+    """
+    crops = np.empty((len(boxes), side, side, 3), dtype=np.uint8)
+    for k, ((x0, y0, x1, y1), i) in enumerate(zip(boxes.tolist(), frame_index.tolist(), strict=True)):
+        step_x, step_y = max(x1 - x0, 1e-3) / (side - 1), max(y1 - y0, 1e-3) / (side - 1)
+        fine = int(min(4, max(1, step_x, step_y)))
+        fx, fy = step_x / fine, step_y / fine
+        inverse = np.float32([[fx, 0, x0 - (fine - 1) / 2 * fx], [0, fy, y0 - (fine - 1) / 2 * fy]])
+        flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+        sample = cv2.warpAffine(work.images[i], inverse, (side * fine, side * fine), flags=flags)
+        crops[k] = sample if fine == 1 else cv2.resize(sample, (side, side), interpolation=cv2.INTER_AREA)
+    return normalise(torch.from_numpy(crops).permute(0, 3, 1, 2).to(dtype))
+
+
+def _pyramid(height: int, width: int, min_face: float, factor: float) -> list[float]:
+    """Scales at which a min_face face becomes P-Net's 12 px window, down to a 12 px image."""
+    scales, scale = [], PNET_CELL / min_face
+    while min(height, width) * scale >= PNET_CELL:
+        scales.append(scale)
+        scale *= factor
+    return scales
+
+
+def _propose(work: WorkFrames, settings: DetectorSettings) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """P-Net over the pyramid: candidate boxes (K, 4) working px, scores (K,), frame index (K,)."""
+    pnet = _nets(settings.precision)[0]
+    h, w = work.images.shape[1:3]
+    frames = torch.from_numpy(work.images).permute(0, 3, 1, 2)  # (N, 3, h, w) uint8, channels-last
+    min_face = settings.min_face_size * min(work.scale)
+    found = []
+    for scale in _pyramid(h, w, min_face, settings.scale_factor):
+        hs, ws = math.ceil(h * scale), math.ceil(w * scale)
+        level = F.interpolate(frames, size=(hs, ws), mode="bilinear", antialias=True) if scale != 1 else frames
+        offsets, prob = pnet(normalise(level.float()))  # (N, 4, h', w'), (N, h', w')
+        index, ys, xs = torch.nonzero(prob > settings.thresholds[0], as_tuple=True)
+        if index.numel() == 0:
+            continue
+        corner = torch.stack([xs, ys], dim=1).float() * PNET_STRIDE + 1
+        cells = torch.cat([corner, corner + PNET_CELL - 1], dim=1)
+        boxes = (cells + offsets[index, :, ys, xs] * (PNET_CELL - 1)) / cells.new_tensor([ws / w, hs / h] * 2)
+        scores = prob[index, ys, xs]
+        keep = batched_nms(boxes, scores, index, settings.nms_thresholds[0])
+        found.append((boxes[keep], scores[keep], index[keep]))
+    if not found:
+        return torch.zeros(0, 4), torch.zeros(0), torch.zeros(0, dtype=torch.long)
+    boxes, scores, index = (torch.cat(parts) for parts in zip(*found, strict=True))
+    keep = batched_nms(boxes, scores, index, settings.nms_thresholds[1])
+    return boxes[keep], scores[keep], index[keep]
+
+
+def _refine_rnet(work, boxes, index, settings: DetectorSettings):
+    rnet = _nets(settings.precision)[1]
+    boxes = square(boxes)
+    offsets, prob = rnet(_crops(work, boxes, index, 24, next(rnet.parameters()).dtype))
+    keep = prob.float() > settings.thresholds[1]
+    boxes, prob, index = _regress(boxes[keep], offsets[keep].float()), prob[keep].float(), index[keep]
+    keep = batched_nms(boxes, prob, index, settings.nms_thresholds[2])
+    return boxes[keep], index[keep]
+
+
+def run_onet(work: WorkFrames, boxes: torch.Tensor, index: torch.Tensor, precision: str):
+    """O-Net on square-ified working-pixel boxes (K, 4) of frames ``index`` (K,).
+
+    Returns boxes (K, 4) and landmarks (K, 5, 2) in working pixels, face probability (K,).
+    """
+    onet = _nets(precision)[2]
+    boxes = square(boxes)
+    offsets, marks, prob = (t.float() for t in onet(_crops(work, boxes, index, 48, next(onet.parameters()).dtype)))
+    size = boxes[:, 2:] - boxes[:, :2] + 1  # (K, 2)
+    landmarks = marks.view(-1, 2, 5).transpose(1, 2) * size[:, None] + boxes[:, None, :2] - 1  # (K, 5, 2)
+    return _regress(boxes, offsets), landmarks, prob
+
+
+@torch.inference_mode()
+def detect_prepared(work: WorkFrames, settings: DetectorSettings) -> list[Detections]:
+    """The full cascade on prepared frames; results in frame pixels, one Detections per frame."""
+    boxes, _, index = _propose(work, settings)
+    if index.numel():
+        boxes, index = _refine_rnet(work, boxes, index, settings)
+    if index.numel():
+        boxes, landmarks, prob = run_onet(work, boxes, index, settings.precision)
+        keep = prob > settings.thresholds[2]
+        boxes, landmarks, prob, index = boxes[keep], landmarks[keep], prob[keep], index[keep]
+        keep = batched_nms(boxes, prob, index, settings.nms_thresholds[3])
+        boxes, landmarks, prob, index = boxes[keep], landmarks[keep], prob[keep], index[keep]
+    else:
+        landmarks, prob = torch.zeros(0, 5, 2), torch.zeros(0)
+    boxes, landmarks = work.to_frame(boxes), work.to_frame(landmarks.reshape(-1, 10)).view(-1, 5, 2)
+    result = []
+    for i in range(len(work.images)):
+        mine = index == i
+        result.append(Detections(boxes[mine].numpy(), prob[mine].numpy(), landmarks[mine].numpy()))
+    return result
+
+
+def detect_faces(images: np.ndarray, settings: DetectorSettings) -> list[Detections]:
+    """Full MTCNN cascade on uint8 (N, H, W, 3) RGB frames, batched; one Detections per frame."""
+    return detect_prepared(prepare_frames(images, settings.max_side), settings)
+
+
+@torch.inference_mode()
+def refine_faces(
+    images: np.ndarray, boxes: np.ndarray, settings: DetectorSettings
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """O-Net only, on one box per frame: images uint8 (N, H, W, 3) RGB, boxes float (N, 4) frame px.
+
+    Returns refined boxes float32 (N, 4), face probabilities float32 (N,), landmarks float32
+    (N, 5, 2), all in frame pixels. Boxes are square-ified around their centres first.
+    """
+    work = prepare_frames(images, settings.max_side)
+    start = work.to_work(torch.as_tensor(boxes, dtype=torch.float32))
+    index = torch.arange(len(images))
+    refined, landmarks, prob = run_onet(work, start, index, settings.precision)
+    landmarks = work.to_frame(landmarks.reshape(-1, 10)).view(-1, 5, 2)
+    return work.to_frame(refined).numpy(), prob.numpy(), landmarks.numpy()

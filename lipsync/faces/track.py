@@ -1,0 +1,177 @@
+"""Face tracking over a clip: the main speaker's box, landmarks and presence on every frame.
+
+Full MTCNN detection runs only on every ``detect_every``-th frame; O-Net re-measures the
+tracked boxes on every frame (see ``tracklets``), which is what keeps this stage several times
+faster than per-frame detection while still giving landmarks everywhere. Frames stream in
+chunks of about ``batch`` frames, so a long clip never has to sit in memory as float tensors.
+
+After the clip: tracks shorter than ``min_track_len`` are dropped, tracks separated by a gap
+(face lost, then found again in the same place) are relinked, the main speaker is the track
+with the largest mean box area x frame count, and its boxes get a centred moving average.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from lipsync.faces.detect import prepare_frames
+from lipsync.faces.settings import DetectorSettings, TrackerSettings
+from lipsync.faces.tracklets import Track, follow_chunk
+
+
+class NoFaceError(ValueError):
+    """No face was found in any frame of the clip."""
+
+
+class AmbiguousFaceError(ValueError):
+    """Two faces of similar size and presence: no single speaker to follow."""
+
+
+@dataclass(frozen=True)
+class FaceTracks:
+    """The main speaker's face on each of T frames (frame pixels).
+
+    boxes: float32 (T, 4) x0, y0, x1, y1, smoothed, NaN where absent.
+    landmarks: float32 (T, 5, 2) as measured by O-Net (not smoothed), NaN where absent.
+    scores: float32 (T,) O-Net face probability, 0 where absent.
+    present: bool (T,).
+    other_faces: number of other tracks kept (after dropping short ones).
+    detections_run: frames the full cascade ran on.
+    """
+
+    boxes: np.ndarray
+    landmarks: np.ndarray
+    scores: np.ndarray
+    present: np.ndarray
+    other_faces: int
+    detections_run: int
+
+
+def track_faces(
+    frames: np.ndarray | Iterable[np.ndarray], tracker: TrackerSettings, detector: DetectorSettings
+) -> FaceTracks:
+    """Track the main speaker's face through uint8 RGB frames.
+
+    frames: (T, H, W, 3) array, or an iterable of (H, W, 3) frames or (n, H, W, 3) chunks
+    (e.g. straight from a decoder), consumed in chunks of ``batch`` frames rounded up to a
+    multiple of ``detect_every``. Raises NoFaceError or AmbiguousFaceError.
+    """
+    chunk = -(-tracker.batch // tracker.detect_every) * tracker.detect_every
+    tracks: list[Track] = []
+    total = detections = 0
+    with torch.inference_mode():
+        for frames_chunk in _chunks(frames, chunk):
+            work = prepare_frames(frames_chunk, detector.max_side)
+            detections += follow_chunk(tracks, work, total, tracker, detector)
+            total += len(frames_chunk)
+    chains = _relink([t for t in tracks if _length(t) >= tracker.min_track_len], tracker.relink_distance)
+    if not chains:
+        raise NoFaceError(f"no face in any of the {total} frames")
+    main, others = _main_chain([_paint(chain, total) for chain in chains], tracker)
+    boxes, landmarks, scores, present = main
+    boxes = _smooth(boxes, present, tracker.smooth_window)
+    return FaceTracks(boxes, landmarks, scores, present, others, detections)
+
+
+def present_runs(present: np.ndarray, min_len: int) -> list[tuple[int, int]]:
+    """Half-open (start, stop) frame ranges where ``present`` (bool (T,)) is True for >= min_len frames."""
+    edges = np.diff(np.concatenate([[0], np.asarray(present, dtype=np.int8), [0]]))
+    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    return [(int(a), int(b)) for a, b in zip(starts, stops, strict=True) if b - a >= min_len]
+
+
+def _chunks(frames: np.ndarray | Iterable[np.ndarray], size: int) -> Iterator[np.ndarray]:
+    if isinstance(frames, np.ndarray):
+        for start in range(0, len(frames), size):
+            yield frames[start : start + size]
+        return
+    buffer: list[np.ndarray] = []
+    for item in frames:
+        item = np.asarray(item)
+        buffer.extend([item] if item.ndim == 3 else list(item))
+        while len(buffer) >= size:
+            yield np.stack(buffer[:size])
+            buffer = buffer[size:]
+    if buffer:
+        yield np.stack(buffer)
+
+
+def _length(track: Track) -> int:
+    return sum(len(p.scores) for p in track.pieces)
+
+
+def _relink(tracks: list[Track], distance: float) -> list[list[Track]]:
+    """Chain tracks that follow each other in time (no overlap) and start near where the last ended.
+
+    Near: box centres at most ``distance`` x the mean box side apart; the nearest chain wins.
+    """
+    chains: list[list[Track]] = []
+    for track in sorted(tracks, key=lambda t: t.pieces[0].start):
+        first = track.pieces[0].boxes[0]
+        best, best_distance = None, distance
+        for chain in chains:
+            last = chain[-1].pieces[-1]
+            if last.stop <= track.pieces[0].start:
+                gap = _centre_distance(last.boxes[-1], first)
+                if gap <= best_distance:
+                    best, best_distance = chain, gap
+        if best is None:
+            chains.append([track])
+        else:
+            best.append(track)
+    return chains
+
+
+def _centre_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """Distance between box centres in units of the mean box side."""
+    side = (a[2] - a[0] + a[3] - a[1] + b[2] - b[0] + b[3] - b[1]) / 4
+    return float(np.hypot(*((a[:2] + a[2:]) - (b[:2] + b[2:])) / 2) / max(side, 1e-6))
+
+
+def _paint(chain: list[Track], total: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per-frame arrays (boxes, landmarks, scores, present) of one chain of tracks."""
+    boxes = np.full((total, 4), np.nan, dtype=np.float32)
+    landmarks = np.full((total, 5, 2), np.nan, dtype=np.float32)
+    scores = np.zeros(total, dtype=np.float32)
+    for piece in (p for track in chain for p in track.pieces):
+        span = slice(piece.start, piece.stop)
+        boxes[span], landmarks[span], scores[span] = piece.boxes, piece.landmarks, piece.scores
+    return boxes, landmarks, scores, ~np.isnan(boxes[:, 0])
+
+
+def _main_chain(painted: list, tracker: TrackerSettings) -> tuple[tuple, int]:
+    """The chain with the largest mean area x frame count; raises if another one is comparable."""
+    frames = np.array([p[3].sum() for p in painted], dtype=np.float64)
+    areas = np.array([np.nanmean(np.prod(p[0][:, 2:] - p[0][:, :2], axis=1)) for p in painted])
+    order = np.argsort(-(areas * frames))
+    main = order[0]
+    for other in order[1:]:
+        if frames[other] >= tracker.dominance_share * frames[main] and areas[other] >= (
+            tracker.dominance_ratio * areas[main]
+        ):
+            raise AmbiguousFaceError(
+                "two faces of similar size, no dominant track "
+                f"(areas {areas[main]:.0f} and {areas[other]:.0f} px^2 in {frames[main]:.0f} and "
+                f"{frames[other]:.0f} frames)"
+            )
+    return painted[main], len(painted) - 1
+
+
+def _smooth(boxes: np.ndarray, present: np.ndarray, window: int) -> np.ndarray:
+    """Centred moving average of box corners within each run of present frames.
+
+    Near a run's ends the window shrinks symmetrically, so it never lags behind the face.
+    """
+    out = boxes.copy()
+    for start, stop in present_runs(present, 1):
+        run = boxes[start:stop].astype(np.float64)
+        cumulative = np.concatenate([np.zeros((1, 4)), np.cumsum(run, axis=0)])
+        index = np.arange(len(run))
+        half = np.minimum(np.minimum(index, len(run) - 1 - index), window // 2)
+        low, high = index - half, index + half + 1
+        out[start:stop] = (cumulative[high] - cumulative[low]) / (high - low)[:, None]
+    return out

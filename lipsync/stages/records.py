@@ -1,0 +1,97 @@
+"""Per-video records: the status, reason, notes and fingerprint of one video in one stage.
+
+Every per-video stage (``ingest``, ``faces``, ``mel``) writes ``records/<video_id>.json``
+beside its outputs and rebuilds its Parquet manifest from the records. A record whose
+fingerprint (stage params + input identity) still matches means the video is up to date,
+which is what makes the stages incremental under both Dagster and DVC.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pandas as pd
+
+from lipsync.atomic import atomic_path, write_json
+
+log = logging.getLogger("lipsync")
+
+OK = "ok"
+REJECTED = "rejected"
+SKIPPED = "skipped"
+
+
+def read_record(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        return None
+    except json.JSONDecodeError:
+        log.warning("record %s is unreadable; the video will be processed again", path)
+        return None
+
+
+def is_current(record: dict | None, fingerprint: str, outputs: Iterable[Path] = ()) -> bool:
+    return bool(record) and record.get("fingerprint") == fingerprint and all(p.exists() for p in outputs)
+
+
+def save_record(path: Path, record: dict) -> None:
+    write_json(path, record)
+
+
+def rebuild_manifest(records: list[dict], manifest: Path, columns: list[str]) -> pd.DataFrame:
+    """Write the Parquet manifest of a stage from its records (sorted by video id)."""
+    rows = sorted(records, key=lambda r: r["video_id"])
+    frame = pd.DataFrame([{c: _cell(r.get(c)) for c in columns} for r in rows], columns=columns)
+    with atomic_path(manifest) as tmp:
+        frame.to_parquet(tmp, index=False)
+    return frame
+
+
+def _cell(value: object) -> object:
+    if isinstance(value, (list, tuple)):
+        return "; ".join(str(v) for v in value)
+    return value
+
+
+def prune(folder: Path, keep: set[str], suffix: str) -> int:
+    """Remove per-video files of videos no longer in the input (returns how many)."""
+    removed = 0
+    if folder.exists():
+        for path in folder.glob(f"*{suffix}"):
+            if path.name[: -len(suffix)] not in keep:
+                path.unlink()
+                removed += 1
+    return removed
+
+
+def process_videos(
+    video_ids: list[str], work: Callable[[str], dict], progress: bool, desc: str, workers: int = 1
+) -> list[dict]:
+    """Run ``work`` on each id (in ``workers`` processes when > 1) with a progress bar.
+
+    ``work`` must be picklable (a module-level function or a ``functools.partial`` of one)
+    and returns the video's record; one log line is written per finished video.
+    """
+    from tqdm import tqdm
+
+    out = []
+    pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 and len(video_ids) > 1 else None
+    results = pool.map(work, video_ids) if pool else map(work, video_ids)
+    try:
+        for record in tqdm(results, total=len(video_ids), desc=desc, unit="video", disable=not progress):
+            level = logging.INFO if record["status"] == OK else logging.WARNING
+            log.log(level, "%s %s %s%s", desc, record["video_id"], record["status"], _reason(record))
+            out.append(record)
+    finally:
+        if pool:
+            pool.shutdown()
+    return out
+
+
+def _reason(record: dict) -> str:
+    return f": {record['reason']}" if record.get("reason") else ""

@@ -1,0 +1,22 @@
+"""The one Dagster ``Definitions`` object of the project (loaded by workspace.yaml)."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from assets.corpus import corpus
+from assets.faces import faces
+from assets.ingest import ingest, ingest_rejected_share
+from assets.mel import mel
+from assets.shards import shards
+from pipelines.jobs import corpus_job, data_job
+from pipelines.resources import LipsyncProject
+from pipelines.sensors import new_raw_videos
+
+defs = dg.Definitions(
+    assets=[corpus, ingest, faces, mel, shards],
+    asset_checks=[ingest_rejected_share],
+    jobs=[corpus_job, data_job],
+    sensors=[new_raw_videos],
+    resources={"lipsync": LipsyncProject()},
+)

@@ -1,0 +1,61 @@
+"""Builders for tests: projects with a shrunk copy of the real params.yaml, and tiny media."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from lipsync.project import Project, open_project
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# The smallest corpus the whole graph runs on: one train, one val and one test speaker
+# (the test speaker's photo is never seen in training), short clips.
+TINY = {
+    "corpus": {"speakers": 3, "clips_per_speaker": 1, "min_seconds": 1.6, "max_seconds": 2.0,
+               "test_speakers": 1, "workers": 1},
+    "shards": {"split": {"val": ["spk01-*"]}, "training_processes": 1, "loader_workers": 1},
+    "ingest": {"workers": 1},
+}
+
+
+def deep_update(base: dict, changes: dict) -> dict:
+    out = copy.deepcopy(base)
+    for key, value in changes.items():
+        out[key] = deep_update(out[key], value) if isinstance(value, dict) and key in out else value
+    return out
+
+
+def real_params() -> dict:
+    return yaml.safe_load((ROOT / "params.yaml").read_text())
+
+
+def make_project(root: Path, changes: dict | None = None) -> Project:
+    """A project rooted at ``root`` whose params are the real ones with ``changes`` applied."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "params.yaml").write_text(yaml.safe_dump(deep_update(real_params(), changes or {}), sort_keys=False))
+    return open_project(root)
+
+
+def tone(seconds: float, rate: int = 16000, freq: float = 220.0) -> np.ndarray:
+    t = np.arange(int(round(seconds * rate))) / rate
+    return (0.3 * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+
+
+def gradient_frames(count: int, height: int = 64, width: int = 64) -> np.ndarray:
+    """uint8 (count, H, W, 3) frames that change every frame (no face in them)."""
+    y, x = np.mgrid[0:height, 0:width]
+    frames = [(np.stack([x * 3 + i * 5, y * 3, (x + y + i) * 2], -1) % 256).astype(np.uint8) for i in range(count)]
+    return np.stack(frames)
+
+
+def write_clip(path, frames=None, seconds=1.0, audio=True, fps=25) -> None:
+    """An H.264 + AAC mp4 of ``frames`` (default: changing gradients) with a tone."""
+    from lipsync.media.writer import write_mp4
+
+    frames = gradient_frames(int(seconds * fps)) if frames is None else frames
+    write_mp4(path, frames, fps, tone(len(frames) / fps) if audio else None, 16000, crf=23, threads=1,
+              preset="ultrafast")

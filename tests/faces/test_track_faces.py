@@ -1,0 +1,118 @@
+"""Face tracking on synthetic clips whose true face box is known on every frame."""
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+import skimage.data
+import torch
+import yaml
+from torchvision.ops import box_iou
+
+from lipsync.faces.benchmark import benchmark_tracking
+from lipsync.faces.detect import detect_faces
+from lipsync.faces.settings import FacesSettings
+from lipsync.faces.synthetic import moving_face_clip
+from lipsync.faces.track import AmbiguousFaceError, NoFaceError, present_runs, track_faces
+from lipsync.settings import from_mapping
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def params() -> FacesSettings:
+    """The real ``faces`` section: the stage's draft block while it exists, else params.yaml."""
+    draft = ROOT / "lipsync" / "faces" / "params_faces.yaml.txt"
+    data = yaml.safe_load((draft if draft.is_file() else ROOT / "params.yaml").read_text())
+    return from_mapping(FacesSettings, data["faces"], "faces")
+
+
+@pytest.fixture(scope="module")
+def astronaut_clip(params):
+    image = skimage.data.astronaut()
+    box = detect_faces(image[None], params.detector)[0].boxes[0]
+    return moving_face_clip(image, box, length=60, size=256, face_fraction=0.4)
+
+
+def iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return box_iou(torch.from_numpy(a), torch.from_numpy(b)).diag().numpy()
+
+
+def test_follows_a_moving_face(params, astronaut_clip):
+    frames, truth = astronaut_clip
+    tracks = track_faces(frames, params.tracker, params.detector)
+    assert tracks.present.all() and tracks.other_faces == 0
+    assert tracks.detections_run == -(-60 // params.tracker.detect_every)
+    assert tracks.boxes.dtype == np.float32 and tracks.landmarks.shape == (60, 5, 2)
+    overlap = iou(tracks.boxes, truth)
+    assert overlap.mean() >= 0.9 and overlap.min() >= 0.8
+    assert tracks.scores.min() >= params.tracker.refine_threshold
+    # landmarks measured on every frame, inside the face box: eyes above the mouth
+    eyes, mouth = tracks.landmarks[:, :2, 1].mean(1), tracks.landmarks[:, 3:, 1].mean(1)
+    assert (eyes < mouth).all() and (tracks.landmarks[..., 1] > tracks.boxes[:, None, 1]).all()
+
+
+def test_streamed_frames_and_chunks_give_the_same_tracks(params, astronaut_clip):
+    frames, _ = astronaut_clip
+    whole = track_faces(frames, params.tracker, params.detector)
+    one_by_one = track_faces(iter(frames), params.tracker, params.detector)
+    chunks = track_faces((frames[i : i + 7] for i in range(0, 60, 7)), params.tracker, params.detector)
+    np.testing.assert_allclose(one_by_one.boxes, whole.boxes, atol=1e-4)
+    np.testing.assert_allclose(chunks.landmarks, whole.landmarks, atol=1e-4)
+
+
+def test_face_lost_while_blanked_and_runs_split(params, astronaut_clip):
+    frames, _ = astronaut_clip
+    frames = frames.copy()
+    frames[20:36] = 128
+    tracks = track_faces(frames, params.tracker, params.detector)
+    assert tracks.present[:20].all() and not tracks.present[20:36].any()
+    assert np.isnan(tracks.boxes[20:36]).all() and (tracks.scores[20:36] == 0).all()
+    assert tracks.other_faces == 0  # the face found again continues the same track
+    # found again at the next full detection, at the latest
+    back = 40 if params.tracker.detect_every == 10 else 36
+    assert tracks.present[back:].all()
+    assert present_runs(tracks.present, 5) == [(0, 20), (int(np.argmax(tracks.present[20:])) + 20, 60)]
+
+
+def two_faces(params, second_fraction: float) -> np.ndarray:
+    image = skimage.data.astronaut()
+    box = detect_faces(image[None], params.detector)[0].boxes[0]
+    left, _ = moving_face_clip(image, box, length=20, size=256, face_fraction=0.4)
+    right, _ = moving_face_clip(
+        image[:, ::-1].copy(), box * [-1, 1, -1, 1] + [512, 0, 512, 0], 20, 256, second_fraction
+    )
+    return np.concatenate([left, right], axis=2)  # (20, 256, 512, 3)
+
+
+def test_two_faces_of_similar_size_are_ambiguous(params):
+    with pytest.raises(AmbiguousFaceError, match="two faces of similar size"):
+        track_faces(two_faces(params, 0.38), params.tracker, params.detector)
+
+
+def test_a_much_smaller_second_face_is_not_the_speaker(params):
+    tracks = track_faces(two_faces(params, 0.2), params.tracker, params.detector)
+    assert tracks.other_faces == 1
+    assert (tracks.boxes[:, 2] < 256).all()  # the main face is the left, larger one
+
+
+def test_no_face_anywhere(params):
+    with pytest.raises(NoFaceError, match="30 frames"):
+        track_faces(np.full((30, 128, 128, 3), 90, dtype=np.uint8), params.tracker, params.detector)
+
+
+def test_present_runs():
+    present = np.array([0, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 0, 1], dtype=bool)
+    assert present_runs(present, 1) == [(1, 4), (6, 12), (13, 14)]
+    assert present_runs(present, 5) == [(6, 12)]
+    assert present_runs(np.zeros(4, dtype=bool), 1) == []
+
+
+def test_benchmark_reports_speed_and_agreement(params, astronaut_clip):
+    frames, _ = astronaut_clip
+    tracker = dataclasses.replace(params.tracker, batch=20)
+    report = benchmark_tracking(frames[:30], dataclasses.replace(params, tracker=tracker))
+    assert report["frames"] == 30 and report["frames_compared"] == 30
+    assert report["mean_iou"] >= 0.9
+    assert report["track_fps"] > 0 and report["detect_fps"] > 0

@@ -1,0 +1,52 @@
+"""Dagster definitions load, and the sensor turns new raw files into partitions and one run."""
+
+import shutil
+
+import dagster as dg
+
+from pipelines.definitions import defs
+from pipelines.partitions import videos_partitions
+from pipelines.resources import LipsyncProject
+from pipelines.sensors import new_raw_videos
+from tests.builders import make_project
+from tests.builders import write_clip as write
+
+
+def test_definitions_load_with_the_asset_graph():
+    graph = defs.resolve_asset_graph()
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    assert keys == {"corpus", "ingest", "faces", "mel", "shards"}
+    assert {p.to_user_string() for p in graph.get(dg.AssetKey("shards")).parent_keys} == {"faces", "mel"}
+    assert graph.get(dg.AssetKey("faces")).partitions_def == videos_partitions
+    for name in ("corpus_job", "data_job"):
+        assert defs.resolve_job_def(name) is not None
+    assert defs.resolve_sensor_def("new_raw_videos").default_status == dg.DefaultSensorStatus.RUNNING
+    checks = {c.name for c in graph.get_check_keys_for_assets(graph.get_all_asset_keys())}
+    assert checks == {"ingest_rejected_share"}
+
+
+def test_sensor_adds_a_partition_per_new_file_and_requests_one_run(tmp_path):
+    project = make_project(tmp_path / "proj", {"paths": {"raw_videos": "raw"}})
+    raw = project.layout.raw_videos
+    raw.mkdir(parents=True)
+    write(raw / "a.mp4")
+    write(raw / "b.mp4", seconds=1.2)
+    instance = dg.DagsterInstance.ephemeral()
+    resource = LipsyncProject(root=str(project.root))
+
+    def evaluate():
+        with dg.build_sensor_context(instance=instance, resources={"lipsync": resource}) as context:
+            return new_raw_videos(context)
+
+    first = evaluate()
+    added = first.dynamic_partitions_requests[0].partition_keys
+    assert len(added) == 2 and len(first.run_requests) == 1
+    tags = first.run_requests[0].tags
+    assert {tags["dagster/asset_partition_range_start"], tags["dagster/asset_partition_range_end"]} == set(added)
+    instance.add_dynamic_partitions(videos_partitions.name, list(added))
+    assert evaluate().skip_reason.skip_message == "no new raw videos"
+    shutil.copyfile(raw / "a.mp4", raw / "copy_of_a.mp4")  # same content, same id: nothing new
+    assert evaluate().skip_reason.skip_message == "no new raw videos"
+    write(raw / "c.mp4", seconds=1.4)
+    third = evaluate().dynamic_partitions_requests[0].partition_keys
+    assert len(third) == 1 and third[0] not in added

@@ -1,0 +1,86 @@
+"""Stage faces on ingested videos: crops and tracks, and the face-level bad-input cases."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from skimage import data
+
+from lipsync.faces.synthetic import moving_face_clip
+from lipsync.media.writer import write_mp4
+from lipsync.stages import faces, ingest
+from tests.builders import gradient_frames, make_project, tone
+
+ASTRONAUT_BOX = (181.0, 86.0, 269.0, 178.0)
+
+
+def face_clip(length: int, size: int = 128) -> np.ndarray:
+    frames, _ = moving_face_clip(data.astronaut(), np.array(ASTRONAUT_BOX), length, size, 0.45)
+    return frames
+
+
+def save(path, frames):
+    write_mp4(path, frames, 25, tone(len(frames) / 25), 16000, crf=20, threads=1, preset="ultrafast")
+
+
+@pytest.fixture(scope="module")
+def processed(tmp_path_factory):
+    project = make_project(tmp_path_factory.mktemp("faces") / "proj",
+                           {"paths": {"raw_videos": "raw"}, "ingest": {"workers": 1}})
+    raw = project.layout.raw_videos
+    raw.mkdir(parents=True)
+    save(raw / "good.mp4", face_clip(40))
+    save(raw / "noface.mp4", gradient_frames(30, 128, 128))
+    left, right = face_clip(30), face_clip(30)[:, :, ::-1]
+    save(raw / "twofaces.mp4", np.concatenate([left, right], axis=2))  # (30, 128, 256, 3)
+    gappy = face_clip(60)
+    gappy[30:33] = 127  # face gone for 3 frames,
+    gappy[36:40] = 127  # back for 3 (shorter than a sync window), gone again for 4
+    save(raw / "gappy.mp4", gappy)
+    ingest.run(project.params, project.layout)
+    summary = faces.run(project.params, project.layout)
+    table = pd.read_parquet(project.layout.faces_manifest)
+    sources = pd.read_parquet(project.layout.ingest_manifest).set_index("video_id").source
+    table["source"] = table.video_id.map(sources)
+    return project, summary, table.set_index("source")
+
+
+def test_good_clip_gives_crops_tracks_and_landmarks(processed):
+    project, summary, table = processed
+    row = table.loc["good.mp4"]
+    assert row.status == "ok" and row.frames == 40 and row.face_frames == 40
+    crops = np.load(project.layout.face_crops(row.video_id))
+    track = np.load(project.layout.face_track(row.video_id))
+    assert crops.shape == (40, 96, 96, 3) and crops.dtype == np.uint8 and crops.std() > 20
+    assert track["boxes"].shape == (40, 4) and track["landmarks"].shape == (40, 5, 2)
+    eyes_y = track["landmarks"][:, :2, 1].mean(axis=1)
+    mouth_y = track["landmarks"][:, 3:, 1].mean(axis=1)
+    assert np.all(mouth_y > eyes_y + 5)  # mouth below the eyes on every frame
+    assert track["segments"].tolist() == [[0, 40]]
+    assert project.layout.faces_contact_sheet.exists()
+    assert summary["frames_per_second"] > 0
+
+
+def test_face_level_bad_inputs(processed):
+    project, summary, table = processed
+    assert table.loc["noface.mp4"].status == "rejected"
+    assert "no face" in table.loc["noface.mp4"].reason
+    assert table.loc["twofaces.mp4"].status == "rejected"
+    assert "two faces of similar size" in table.loc["twofaces.mp4"].reason
+    gappy = table.loc["gappy.mp4"]
+    assert gappy.status == "ok"
+    record = json.loads(project.layout.face_record(gappy.video_id).read_text())
+    assert record["segments"] == [[0, 30], [40, 60]]
+    assert any("split into 2 piece(s) at the gaps" in n for n in record["notes"])
+    assert summary["rejected"] == 2 and summary["ok"] == 2
+    track = np.load(project.layout.face_track(gappy.video_id))
+    assert not track["present"][30:40].any() and track["present"][:30].all()
+
+
+def test_rerun_is_incremental(processed):
+    project, _, _ = processed
+    again = faces.run(project.params, project.layout)
+    assert again["processed"] == 0 and again["up_to_date"] == 4
