@@ -40,8 +40,7 @@ lint: install
 
 ## ui: the Dagster UI on http://127.0.0.1:3000 with the project's instance (Ctrl-C stops it)
 ui: install
-	@mkdir -p $(DAGSTER_HOME); test -f $(DAGSTER_HOME)/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
+	$(BIN)/python -m pipelines.ui
 
 ## repro: the same pipeline through DVC
 repro: install

@@ -37,9 +37,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
-    for noisy in ("numba", "matplotlib", "PIL", "fsspec"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
+    logging.getLogger("lipsync").setLevel(logging.INFO)  # one line per event from us; warnings from libraries
     from lipsync.project import open_project
     from lipsync.settings import ParamsError
 

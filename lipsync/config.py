@@ -18,6 +18,7 @@ import yaml
 from lipsync.audio.mel import MelSettings
 from lipsync.corpus.settings import CorpusSettings
 from lipsync.faces.settings import FacesSettings
+from lipsync.models.settings import ModelsSettings
 from lipsync.settings import ParamsError, from_mapping, to_mapping
 
 PARAMS_FILE = "params.yaml"
@@ -83,6 +84,7 @@ class Params:
     faces: FacesSettings
     mel: MelSettings
     shards: ShardsParams
+    models: ModelsSettings
     checks: ChecksParams
 
 
@@ -110,6 +112,10 @@ def _validate(params: Params) -> None:
         raise ParamsError("params key 'shards.segment_frames' must be a multiple of the 5-frame sync window")
     if not 64 <= params.faces.size <= 256:
         raise ParamsError("params key 'faces.size' must be between 64 and 256 pixels")
+    if params.models.generator.image_size != params.faces.size:
+        raise ParamsError("params keys 'models.generator.image_size' and 'faces.size' must agree")
+    if params.models.generator.audio.mel_bins != params.mel.n_mels:
+        raise ParamsError("params keys 'models.generator.audio.mel_bins' and 'mel.n_mels' must agree")
     if params.mel.sample_rate != params.ingest.sample_rate:
         raise ParamsError("params keys 'mel.sample_rate' and 'ingest.sample_rate' must agree")
 

@@ -44,14 +44,35 @@ def run_main_job(project: Project, progress: bool = False, instance: dg.DagsterI
         "partitions": len(keys),
         "new_partitions": len(new),
         "seconds": round(time.perf_counter() - started, 1),
-        "shards": str(project.layout.shards_manifest),
+        **_results(project),
         "dagster_home": str(project.layout.dagster_home),
     }
 
 
+def _results(project: Project) -> dict:
+    """What the data now holds: files accepted/rejected, and the shards per split."""
+    import json
+
+    import pandas as pd
+
+    out = {}
+    if project.layout.ingest_manifest.exists():
+        status = pd.read_parquet(project.layout.ingest_manifest, columns=["status"]).status
+        out["videos"] = {"ok": int((status == "ok").sum()), "rejected": int((status == "rejected").sum())}
+    if project.layout.shards_manifest.exists():
+        manifest = json.loads(project.layout.shards_manifest.read_text())
+        out["shards"] = {
+            "manifest": str(project.layout.shards_manifest),
+            "data_version": manifest["data_version"],
+            "samples": {s: v["samples"] for s, v in manifest["splits"].items()},
+        }
+    return out
+
+
 def _execute(job_name: str, instance: dg.DagsterInstance, resources: dict, tags: dict) -> dict:
     job = defs.resolve_job_def(job_name)
-    result = job.execute_in_process(instance=instance, resources=resources, tags=tags, raise_on_error=False)
+    result = job.execute_in_process(instance=instance, resources=resources, tags=tags, raise_on_error=False,
+                                    run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
     checks = [e.asset_check_evaluation_data for e in result.all_events
               if e.event_type_value == "ASSET_CHECK_EVALUATION"]
     failed_checks = [c.check_name for c in checks if not c.passed]

@@ -12,7 +12,10 @@ from pipelines.resources import LipsyncProject
 def new_raw_videos(context: dg.SensorEvaluationContext, lipsync: LipsyncProject) -> dg.SensorResult:
     """Add a ``videos`` partition for each new file under ``paths.raw_videos`` and run the data job on them."""
     known = set(context.instance.get_dynamic_partitions(videos_partitions.name))
-    new = new_video_ids(lipsync.open(), known)
+    try:
+        new = new_video_ids(lipsync.open(), known)
+    except FileNotFoundError as exc:  # the raw folder does not exist yet (e.g. before `corpus` ran)
+        return dg.SensorResult(skip_reason=str(exc))
     if not new:
         return dg.SensorResult(skip_reason="no new raw videos")
     return dg.SensorResult(

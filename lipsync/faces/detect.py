@@ -4,7 +4,7 @@
 one P-Net call over all N frames, R-Net and O-Net see the candidates of all frames in one
 batch, and NMS runs per frame through ``torchvision.ops.batched_nms``. ``refine_faces`` runs
 only O-Net on boxes the caller already has (the tracker's boxes from the previous frame):
-about 1/10 of the cascade's cost, and what gives landmarks on every frame.
+a fraction of the cascade's cost, and what gives landmarks on every frame.
 
 Boxes are ``(x0, y0, x1, y1)`` in frame pixels, as MTCNN reports them (width = x1 - x0).
 Landmarks are ``(5, 2)`` (x, y) in frame pixels: left eye, right eye, nose, mouth left, mouth
@@ -17,13 +17,13 @@ import functools
 import math
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torchvision.ops import batched_nms
 
 from lipsync.faces.mtcnn import load_mtcnn, normalise
+from lipsync.faces.patches import WorkFrames, cut_patches, prepare_frames, square
 from lipsync.faces.settings import DetectorSettings
 
 PNET_CELL, PNET_STRIDE = 12, 2
@@ -36,38 +36,6 @@ class Detections:
     boxes: np.ndarray
     scores: np.ndarray
     landmarks: np.ndarray
-
-
-@dataclass(frozen=True)
-class WorkFrames:
-    """Frames as the networks see them: uint8 (N, h, w, 3) RGB with max(h, w) <= max_side.
-
-    scale: (sx, sy), working pixels per frame pixel (<= 1). Kept as uint8: O-Net crops are cut
-    per box, so the tracker never converts whole frames to float.
-    """
-
-    images: np.ndarray
-    scale: tuple[float, float]
-
-    def to_frame(self, xy: torch.Tensor) -> torch.Tensor:
-        """(..., 2k) interleaved x, y working coordinates -> frame pixels."""
-        sx, sy = self.scale
-        return xy / xy.new_tensor([sx, sy] * (xy.shape[-1] // 2))
-
-    def to_work(self, xy: torch.Tensor) -> torch.Tensor:
-        sx, sy = self.scale
-        return xy * xy.new_tensor([sx, sy] * (xy.shape[-1] // 2))
-
-
-def prepare_frames(images: np.ndarray, max_side: int) -> WorkFrames:
-    """uint8 (N, H, W, 3) RGB -> WorkFrames, area-downscaled so that max(h, w) <= max_side."""
-    n, h, w, _ = images.shape
-    factor = min(1.0, max_side / max(h, w))
-    if factor < 1.0:
-        size = (max(1, round(w * factor)), max(1, round(h * factor)))
-        images = np.stack([cv2.resize(im, size, interpolation=cv2.INTER_AREA) for im in images])
-    images = np.ascontiguousarray(images)
-    return WorkFrames(images, (images.shape[2] / w, images.shape[1] / h))
 
 
 @functools.lru_cache(maxsize=2)
@@ -85,38 +53,10 @@ def _copy(net: torch.nn.Module) -> torch.nn.Module:
     return clone.eval().requires_grad_(False)
 
 
-def square(boxes: torch.Tensor) -> torch.Tensor:
-    """(K, 4) boxes -> squares of side max(w, h) with the same centres."""
-    size = boxes[:, 2:] - boxes[:, :2]
-    centre = boxes[:, :2] + size / 2
-    half = size.max(dim=1, keepdim=True).values / 2
-    return torch.cat([centre - half, centre + half], dim=1)
-
-
 def _regress(boxes: torch.Tensor, offsets: torch.Tensor) -> torch.Tensor:
     """Apply MTCNN box regression: offsets are fractions of (side + 1), as the wheel does."""
     size = boxes[:, 2:] - boxes[:, :2] + 1
     return boxes + offsets * size.repeat(1, 2)
-
-
-def _crops(work: WorkFrames, boxes: torch.Tensor, frame_index: torch.Tensor, side: int, dtype) -> torch.Tensor:
-    """Normalised crops (K, 3, side, side), channels-last, sampled on a grid from (x0, y0) to (x1, y1).
-
-    The grid matches tf.image.crop_and_resize as the wheel uses it; each output pixel averages
-    up to 4x4 bilinear samples (like the original MTCNN's area resize), so large faces do not
-    alias. Outside the frame reads black. One small cv2 call per box: cheaper than converting
-    whole frames to float for torchvision's roi_align.
-    """
-    crops = np.empty((len(boxes), side, side, 3), dtype=np.uint8)
-    for k, ((x0, y0, x1, y1), i) in enumerate(zip(boxes.tolist(), frame_index.tolist(), strict=True)):
-        step_x, step_y = max(x1 - x0, 1e-3) / (side - 1), max(y1 - y0, 1e-3) / (side - 1)
-        fine = int(min(4, max(1, step_x, step_y)))
-        fx, fy = step_x / fine, step_y / fine
-        inverse = np.float32([[fx, 0, x0 - (fine - 1) / 2 * fx], [0, fy, y0 - (fine - 1) / 2 * fy]])
-        flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
-        sample = cv2.warpAffine(work.images[i], inverse, (side * fine, side * fine), flags=flags)
-        crops[k] = sample if fine == 1 else cv2.resize(sample, (side, side), interpolation=cv2.INTER_AREA)
-    return normalise(torch.from_numpy(crops).permute(0, 3, 1, 2).to(dtype))
 
 
 def _pyramid(height: int, width: int, min_face: float, factor: float) -> list[float]:
@@ -158,7 +98,7 @@ def _propose(work: WorkFrames, settings: DetectorSettings) -> tuple[torch.Tensor
 def _refine_rnet(work, boxes, index, settings: DetectorSettings):
     rnet = _nets(settings.precision)[1]
     boxes = square(boxes)
-    offsets, prob = rnet(_crops(work, boxes, index, 24, next(rnet.parameters()).dtype))
+    offsets, prob = rnet(cut_patches(work, boxes, index, 24, next(rnet.parameters()).dtype))
     keep = prob.float() > settings.thresholds[1]
     boxes, prob, index = _regress(boxes[keep], offsets[keep].float()), prob[keep].float(), index[keep]
     keep = batched_nms(boxes, prob, index, settings.nms_thresholds[2])
@@ -172,7 +112,7 @@ def run_onet(work: WorkFrames, boxes: torch.Tensor, index: torch.Tensor, precisi
     """
     onet = _nets(precision)[2]
     boxes = square(boxes)
-    offsets, marks, prob = (t.float() for t in onet(_crops(work, boxes, index, 48, next(onet.parameters()).dtype)))
+    offsets, marks, prob = (t.float() for t in onet(cut_patches(work, boxes, index, 48, next(onet.parameters()).dtype)))
     size = boxes[:, 2:] - boxes[:, :2] + 1  # (K, 2)
     landmarks = marks.view(-1, 2, 5).transpose(1, 2) * size[:, None] + boxes[:, None, :2] - 1  # (K, 5, 2)
     return _regress(boxes, offsets), landmarks, prob

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from lipsync.faces.detect import prepare_frames
+from lipsync.faces.patches import WorkFrames, shrink_into, shrunk_size, work_frames
 from lipsync.faces.settings import DetectorSettings, TrackerSettings
 from lipsync.faces.tracklets import Track, follow_chunk
 
@@ -64,10 +64,9 @@ def track_faces(
     tracks: list[Track] = []
     total = detections = 0
     with torch.inference_mode():
-        for frames_chunk in _chunks(frames, chunk):
-            work = prepare_frames(frames_chunk, detector.max_side)
+        for work in _work_chunks(frames, chunk, detector.max_side):
             detections += follow_chunk(tracks, work, total, tracker, detector)
-            total += len(frames_chunk)
+            total += len(work.images)
     chains = _relink([t for t in tracks if _length(t) >= tracker.min_track_len], tracker.relink_distance)
     if not chains:
         raise NoFaceError(f"no face in any of the {total} frames")
@@ -84,20 +83,34 @@ def present_runs(present: np.ndarray, min_len: int) -> list[tuple[int, int]]:
     return [(int(a), int(b)) for a, b in zip(starts, stops, strict=True) if b - a >= min_len]
 
 
-def _chunks(frames: np.ndarray | Iterable[np.ndarray], size: int) -> Iterator[np.ndarray]:
-    if isinstance(frames, np.ndarray):
+def _work_chunks(frames: np.ndarray | Iterable[np.ndarray], size: int, max_side: int) -> Iterator[WorkFrames]:
+    """Chunks of ``size`` frames, shrunk to max_side as they arrive into one reused buffer.
+
+    Each chunk is only valid until the next one is requested. A stream is never held at full
+    size, and reusing the buffer avoids paging in fresh memory for every chunk.
+    """
+    if isinstance(frames, np.ndarray) and max(frames.shape[1:3]) <= max_side:
         for start in range(0, len(frames), size):
-            yield frames[start : start + size]
+            yield work_frames(np.ascontiguousarray(frames[start : start + size]), *frames.shape[1:3])
         return
-    buffer: list[np.ndarray] = []
+    buffer, filled, frame_h, frame_w = None, 0, 0, 0
+    for item in frames if isinstance(frames, np.ndarray) else _flatten(frames):
+        if buffer is None:
+            frame_h, frame_w = item.shape[:2]
+            buffer = np.empty((size, *shrunk_size(frame_h, frame_w, max_side), 3), dtype=np.uint8)
+        shrink_into(item, buffer[filled])
+        filled += 1
+        if filled == size:
+            yield work_frames(buffer, frame_h, frame_w)
+            filled = 0
+    if filled:
+        yield work_frames(buffer[:filled], frame_h, frame_w)
+
+
+def _flatten(frames: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
+    """(H, W, 3) frames from an iterable of frames or of (n, H, W, 3) chunks."""
     for item in frames:
-        item = np.asarray(item)
-        buffer.extend([item] if item.ndim == 3 else list(item))
-        while len(buffer) >= size:
-            yield np.stack(buffer[:size])
-            buffer = buffer[size:]
-    if buffer:
-        yield np.stack(buffer)
+        yield from [item] if item.ndim == 3 else item
 
 
 def _length(track: Track) -> int:

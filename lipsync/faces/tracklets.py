@@ -20,7 +20,8 @@ import numpy as np
 import torch
 from torchvision.ops import batched_nms, box_iou
 
-from lipsync.faces.detect import WorkFrames, detect_prepared, run_onet
+from lipsync.faces.detect import detect_prepared, run_onet
+from lipsync.faces.patches import WorkFrames
 from lipsync.faces.settings import DetectorSettings, TrackerSettings
 
 

@@ -1,5 +1,6 @@
 """The PyTorch port of MTCNN: weights, conventions, and detections on real photographs."""
 
+import dataclasses
 from pathlib import Path
 
 import cv2
@@ -117,3 +118,13 @@ def test_large_frames_are_downscaled_but_boxes_stay_in_frame_pixels(detector):
     small_box = detect_faces(astronaut[None], detector)[0].boxes[0]
     big_box = detect_faces(big[None], detector)[0].boxes[0]
     np.testing.assert_allclose(big_box / 3, small_box, atol=6)
+
+
+def test_bfloat16_refinement_agrees_with_float32(detector):
+    astronaut = skimage.data.astronaut()
+    box = detect_faces(astronaut[None], detector)[0].boxes
+    exact = refine_faces(astronaut[None], box, dataclasses.replace(detector, precision="float32"))
+    fast = refine_faces(astronaut[None], box, dataclasses.replace(detector, precision="bfloat16"))
+    np.testing.assert_allclose(fast[0], exact[0], atol=1.5)  # boxes, px
+    np.testing.assert_allclose(fast[2], exact[2], atol=1.5)  # landmarks, px
+    assert fast[1][0] > 0.99

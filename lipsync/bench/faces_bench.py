@@ -1,0 +1,176 @@
+"""Benchmark ``faces``: tracking throughput against decoding and per-frame MTCNN, and accuracy.
+
+On the ingested corpus (256x256) and on a 1280x720 clip built from it, in one run:
+
+- decode-only frames/s of the same files (the physical limit of the stage),
+- the stage's work (decode + track + crop) in frames/s and as a multiple of real time,
+- the full MTCNN cascade on every frame, and the IoU of the tracked boxes to its boxes,
+- detection against the corpus's ground-truth boxes: the share of frames with a face and the
+  mean IoU. MTCNN draws its box from mid-forehead to the chin, the corpus annotates brows to
+  chin, so detector boxes are first mapped to the annotation's convention by a fixed
+  transform (height scale and vertical shift) fitted on the *train* speakers only; the
+  figures are reported for the test speakers (an unseen face) and for all.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pandas as pd
+import torch
+
+from lipsync.faces.benchmark import benchmark_tracking
+from lipsync.faces.crop import crop_faces
+from lipsync.faces.track import track_faces
+from lipsync.media.reader import read_audio, read_frames
+from lipsync.media.writer import write_mp4
+from lipsync.project import Project
+
+HD = (1280, 720)
+
+
+def run(project: Project, quick: bool = False) -> dict:
+    videos = _corpus_videos(project)
+    if quick:
+        videos = videos[:3]
+    corpus = _throughput([v["path"] for v in videos], project)
+    per_frame = _per_frame(videos[: 2 if quick else 6], project)
+    accuracy = _ground_truth(videos, project)
+    with tempfile.TemporaryDirectory() as tmp:
+        hd_path, hd_boxes = _hd_clip(videos[0], Path(tmp), project)
+        hd = _throughput([hd_path], project)
+        # the same face tracked at 1280x720 and at 256x256 (mapped into the HD frame)
+        hd["iou_to_256_track"] = round(_mean_iou(_track_boxes(hd_path, project), hd_boxes), 4)
+    fps = project.params.ingest.fps
+    return {
+        "torch_threads": torch.get_num_threads(),
+        "corpus_256": corpus | {"realtime_factor": round(corpus["faces_fps"] / fps, 1)},
+        "clip_1280x720": hd | {"realtime_factor": round(hd["faces_fps"] / fps, 1)},
+        "per_frame_mtcnn": per_frame,
+        "ground_truth": accuracy,
+        "goals": {"vs_decode": 0.25, "realtime_factor": 10, "vs_per_frame": 4.0, "iou_to_per_frame": 0.9,
+                  "frames_with_face": 0.99, "ground_truth_iou": 0.8},
+    }
+
+
+def _corpus_videos(project: Project) -> list[dict]:
+    manifest = pd.read_parquet(project.layout.ingest_manifest)
+    manifest = manifest[manifest.status == "ok"]
+    if manifest.empty:
+        raise FileNotFoundError("bench faces: nothing ingested; run `make run` (or `lipsync run ingest`) first")
+    out = []
+    for row in manifest.itertuples():
+        truth = project.layout.corpus_truth / Path(row.source).with_suffix(".npz")
+        if truth.exists():
+            t = np.load(truth)
+            out.append({"path": project.layout.normalised_video(row.video_id), "boxes": t["face_boxes"],
+                        "split": str(t["split"]), "video_id": row.video_id})
+    return out
+
+
+def _throughput(paths: list[Path], project: Project) -> dict:
+    s = project.params.faces
+    decode_started = time.perf_counter()
+    frames = sum(len(read_frames(p)) for p in paths)
+    decode = time.perf_counter() - decode_started
+    started = time.perf_counter()
+    for path in paths:
+        video = read_frames(path)
+        tracks = track_faces(video, s.tracker, s.detector)
+        crop_faces(video[tracks.present], tracks.boxes[tracks.present], s.size, s.crop)
+    work = time.perf_counter() - started
+    return {"videos": len(paths), "frames": frames, "decode_fps": round(frames / decode, 1),
+            "faces_fps": round(frames / work, 1), "vs_decode": round(decode / work, 3)}
+
+
+def _per_frame(videos: list[dict], project: Project) -> dict:
+    s = project.params.faces
+    runs = [benchmark_tracking(read_frames(v["path"]), s) for v in videos]
+    frames = int(sum(r["frames"] for r in runs))
+    track_s, detect_s = sum(r["track_s"] for r in runs), sum(r["detect_s"] for r in runs)
+    return {"videos": len(videos), "frames": frames, "tracking_fps": round(frames / track_s, 1),
+            "per_frame_fps": round(frames / detect_s, 1), "speedup": round(detect_s / track_s, 2),
+            "mean_iou_to_per_frame": round(float(np.average([r["mean_iou"] for r in runs],
+                                                            weights=[r["frames"] for r in runs])), 4)}
+
+
+def _track_boxes(path: Path, project: Project) -> np.ndarray:
+    s = project.params.faces
+    tracks = track_faces(read_frames(path), s.tracker, s.detector)
+    return tracks.boxes
+
+
+def _ground_truth(videos: list[dict], project: Project) -> dict:
+    pairs = {v["video_id"]: (_stage_boxes(project, v["video_id"]), v["boxes"]) for v in videos}
+    train = [pairs[v["video_id"]] for v in videos if v["split"] == "train"]
+    mapping = fit_box_convention(np.concatenate([d for d, _ in train]), np.concatenate([g for _, g in train]))
+    out = {"convention": {k: round(v, 4) for k, v in mapping.items()}}
+    for name, split in (("test_speakers", {"test"}), ("all_speakers", {"train", "test"})):
+        chosen = [pairs[v["video_id"]] for v in videos if v["split"] in split]
+        det = np.concatenate([d for d, _ in chosen])
+        gt = np.concatenate([g for _, g in chosen])
+        found = ~np.isnan(det[:, 0])
+        out[name] = {"frames": int(len(det)), "frames_with_face": round(float(found.mean()), 4),
+                     "mean_iou": round(_mean_iou(apply_box_convention(det, mapping), gt), 4),
+                     "mean_iou_raw": round(_mean_iou(det, gt), 4)}
+    return out
+
+
+def _stage_boxes(project: Project, video_id: str) -> np.ndarray:
+    """The faces stage's stored boxes (NaN where it found no face)."""
+    track = np.load(project.layout.face_track(video_id))
+    boxes = track["boxes"].astype(np.float64)
+    boxes[~track["present"]] = np.nan
+    return boxes
+
+
+def fit_box_convention(detected: np.ndarray, truth: np.ndarray) -> dict[str, float]:
+    """Height scale and centre shift (in truth heights) taking detector boxes to the truth's."""
+    ok = ~np.isnan(detected[:, 0])
+    d, g = detected[ok], truth[ok]
+    dh, gh = d[:, 3] - d[:, 1], g[:, 3] - g[:, 1]
+    return {"height_scale": float(np.median(gh / dh)),
+            "shift_y": float(np.median(((g[:, 1] + g[:, 3]) - (d[:, 1] + d[:, 3])) / 2 / gh))}
+
+
+def apply_box_convention(boxes: np.ndarray, mapping: dict[str, float]) -> np.ndarray:
+    out = boxes.copy()
+    h = (boxes[:, 3] - boxes[:, 1]) * mapping["height_scale"]
+    cy = (boxes[:, 1] + boxes[:, 3]) / 2 + mapping["shift_y"] * h
+    out[:, 1], out[:, 3] = cy - h / 2, cy + h / 2
+    return out
+
+
+def _mean_iou(a: np.ndarray, b: np.ndarray) -> float:
+    """Mean IoU over frames where both boxes exist (x0, y0, x1, y1)."""
+    ok = ~np.isnan(a[:, 0]) & ~np.isnan(b[:, 0])
+    a, b = a[ok], b[ok]
+    w = np.clip(np.minimum(a[:, 2], b[:, 2]) - np.maximum(a[:, 0], b[:, 0]), 0, None)
+    h = np.clip(np.minimum(a[:, 3], b[:, 3]) - np.maximum(a[:, 1], b[:, 1]), 0, None)
+    inter = w * h
+    union = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1]) + (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]) - inter
+    return float(np.mean(inter / union)) if len(a) else float("nan")
+
+
+def _hd_clip(video: dict, folder: Path, project: Project) -> tuple[Path, np.ndarray]:
+    """A 1280x720 clip: the corpus clip scaled 2x on a textured canvas, and the 256 track's boxes
+    mapped into it."""
+    frames = read_frames(video["path"])
+    audio = read_audio(video["path"], project.params.ingest.sample_rate)
+    side, x0, y0 = 2 * frames.shape[1], 400, 100
+    rng = np.random.default_rng(0)
+    canvas = cv2.resize(rng.integers(60, 200, (18, 32, 3), dtype=np.uint8), HD, interpolation=cv2.INTER_CUBIC)
+    out = np.empty((len(frames), HD[1], HD[0], 3), np.uint8)
+    for i, frame in enumerate(frames):
+        out[i] = canvas
+        out[i, y0:y0 + side, x0:x0 + side] = cv2.resize(frame, (side, side), interpolation=cv2.INTER_LINEAR)
+    path = folder / "clip_1280x720.mp4"
+    samples = len(frames) * project.params.ingest.sample_rate // project.params.ingest.fps
+    write_mp4(path, out, project.params.ingest.fps, audio[:samples], project.params.ingest.sample_rate,
+              crf=18, threads=1, preset="veryfast")
+    boxes = _stage_boxes(project, video["video_id"]) * 2 + np.array([x0, y0, x0, y0])
+    return path, boxes
