@@ -22,6 +22,8 @@ def stage_metadata(summary: dict, throughput_key: str | None = None) -> dict:
     )
     if summary.get("notes"):
         meta["notes"] = dg.MetadataValue.md("\n".join(f"- `{n}`: {t}" for n, t in summary["notes"].items()))
+    if summary.get("data_version"):
+        meta["data_version"] = summary["data_version"]
     if summary.get("manifest"):
         meta["manifest"] = dg.MetadataValue.path(summary["manifest"])
     return meta

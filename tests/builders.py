@@ -33,6 +33,13 @@ def real_params() -> dict:
     return yaml.safe_load((ROOT / "params.yaml").read_text())
 
 
+def real_section(cls, section: str):
+    """The real ``section`` of params.yaml as its settings dataclass ``cls``."""
+    from lipsync.settings import from_mapping
+
+    return from_mapping(cls, real_params()[section], section)
+
+
 def make_project(root: Path, changes: dict | None = None) -> Project:
     """A project rooted at ``root`` whose params are the real ones with ``changes`` applied."""
     root.mkdir(parents=True, exist_ok=True)

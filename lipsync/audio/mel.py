@@ -47,6 +47,10 @@ def _mel_basis(sample_rate: int, n_fft: int, n_mels: int, fmin: float, fmax: flo
 def log_mel(audio: np.ndarray, settings: MelSettings) -> np.ndarray:
     """Log-mel spectrogram of one mono signal.
 
+    The mel projection is a small matrix product: callers looping over many clips should
+    hold :func:`single_threaded_blas` around the loop (BLAS threads only add overhead and
+    spin-wait jitter at this size).
+
     audio: float (N,) mono at ``settings.sample_rate``, in [-1, 1].
     Returns: ``settings.dtype`` (n_mels, 1 + N // hop_length), normalised to
     [-max_abs_value, max_abs_value]; 80 frames per second with the default settings.
@@ -70,6 +74,13 @@ def log_mel(audio: np.ndarray, settings: MelSettings) -> np.ndarray:
     db = 20.0 * np.log10(np.maximum(np.asarray(1e-5, s.dtype), mel)) - s.ref_level_db
     scaled = (2 * s.max_abs_value) * ((db - s.min_level_db) / -s.min_level_db) - s.max_abs_value
     return np.clip(scaled, -s.max_abs_value, s.max_abs_value).astype(s.dtype)
+
+
+def single_threaded_blas():
+    """Context manager limiting BLAS to one thread (see :func:`log_mel`)."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def mel_start_index(frame_index: int, fps: float, settings: MelSettings) -> int:

@@ -21,8 +21,9 @@ class DetectorSettings:
         levels, R-Net, O-Net.
     max_side: frames whose longer side is larger are area-downscaled to it first; detection and
         O-Net refinement run on that working image, results are mapped back to frame pixels.
-    precision: "float32", or "bfloat16" for R-Net/O-Net (about 3x faster on CPUs with
-        AVX512-BF16; boxes move by well under a pixel; slow on CPUs without it).
+    precision: "float32", or "bfloat16" for R-Net/O-Net: O-Net alone is about 3x faster on
+        CPUs with AVX512-BF16 (boxes move by under a pixel), but whole tracking only ~1.1x
+        (patch cutting and per-call overheads dominate); much slower on CPUs without it.
     """
 
     min_face_size: int

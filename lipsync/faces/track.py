@@ -2,8 +2,9 @@
 
 Full MTCNN detection runs only on every ``detect_every``-th frame; O-Net re-measures the
 tracked boxes on every frame (see ``tracklets``), which is what keeps this stage several times
-faster than per-frame detection while still giving landmarks everywhere. Frames stream in
-chunks of about ``batch`` frames, so a long clip never has to sit in memory as float tensors.
+faster than per-frame detection while still giving landmarks everywhere. Frames are taken in
+chunks of about ``batch`` frames, shrunk to ``max_side`` as they arrive, so a streamed clip
+never sits in memory at full size.
 
 After the clip: tracks shorter than ``min_track_len`` are dropped, tracks separated by a gap
 (face lost, then found again in the same place) are relinked, the main speaker is the track

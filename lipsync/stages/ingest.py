@@ -57,6 +57,7 @@ def run(params: Params, layout: Layout, video_ids: list[str] | None = None, prog
         "notes": {r.source: r.notes for r in selected.itertuples() if r.notes},
         "seconds": round(seconds, 3),
         "video_seconds": float(selected.loc[selected.status == rec.OK, "frames"].sum() / params.ingest.fps),
+        "data_version": rec.data_version(records),
         "manifest": str(layout.ingest_manifest),
     }
 

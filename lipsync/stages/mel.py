@@ -10,7 +10,7 @@ import functools
 import time
 
 from lipsync.atomic import write_npy
-from lipsync.audio.mel import log_mel
+from lipsync.audio.mel import log_mel, single_threaded_blas
 from lipsync.config import Params, section_hash
 from lipsync.layout import Layout
 from lipsync.media.reader import read_wav
@@ -28,7 +28,8 @@ def run(params: Params, layout: Layout, video_ids: list[str] | None = None, prog
     todo = [v for v in upstream if not _current(layout, v, fingerprints[v])]
     work = functools.partial(_mel_job, upstream=upstream, fingerprints=fingerprints, params=params, layout=layout)
     compute_started = time.perf_counter()
-    fresh = rec.process_videos(todo, work, progress, STAGE)
+    with single_threaded_blas():
+        fresh = rec.process_videos(todo, work, progress, STAGE)
     compute_seconds = time.perf_counter() - compute_started
     prune_outputs(layout, layout.mel, (("records", ".json"), ("features", ".npy")))
     return summarise(STAGE, layout.mel_manifest, layout.mel / "records", COLUMNS, upstream, fresh, started) | {

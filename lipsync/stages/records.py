@@ -39,6 +39,18 @@ def is_current(record: dict | None, fingerprint: str, outputs: Iterable[Path] = 
     return bool(record) and record.get("fingerprint") == fingerprint and all(p.exists() for p in outputs)
 
 
+def data_version(records: Iterable[dict]) -> str:
+    """Identity of a stage's outputs: a hash over (video id, fingerprint, status) of its records.
+
+    A fingerprint is derived from the stage params and the input's content hash, and every
+    stage is deterministic, so equal versions mean equal data.
+    """
+    import hashlib
+
+    keys = sorted(f"{r['video_id']}:{r.get('fingerprint')}:{r['status']}" for r in records)
+    return hashlib.sha256("\n".join(keys).encode()).hexdigest()[:16]
+
+
 def save_record(path: Path, record: dict) -> None:
     write_json(path, record)
 

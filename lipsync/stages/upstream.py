@@ -60,5 +60,6 @@ def summarise(stage: str, manifest: Path, records_dir: Path, columns: list[str],
         "skipped": int((selected.status == rec.SKIPPED).sum()),
         "rejections": {r.video_id: r.reason for r in selected.itertuples() if r.status == rec.REJECTED},
         "seconds": round(time.perf_counter() - started, 3),
+        "data_version": rec.data_version(all_records),
         "manifest": str(manifest),
     }

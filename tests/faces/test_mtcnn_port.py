@@ -9,21 +9,18 @@ import numpy as np
 import pytest
 import skimage.data
 import torch
-import yaml
 
 from lipsync.faces.detect import detect_faces, refine_faces
 from lipsync.faces.mtcnn import Mtcnn, MtcnnWeightsError, default_weights_dir, load_mtcnn
 from lipsync.faces.settings import DetectorSettings, FacesSettings
-from lipsync.settings import from_mapping
+from tests.builders import real_section
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def faces_params() -> FacesSettings:
-    """The real ``faces`` section: the stage's draft block while it exists, else params.yaml."""
-    draft = ROOT / "lipsync" / "faces" / "params_faces.yaml.txt"
-    data = yaml.safe_load((draft if draft.is_file() else ROOT / "params.yaml").read_text())
-    return from_mapping(FacesSettings, data["faces"], "faces")
+    """The real ``faces`` section of params.yaml."""
+    return real_section(FacesSettings, "faces")
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 import skimage.data
 import torch
-import yaml
 from torchvision.ops import box_iou
 
 from lipsync.faces.benchmark import benchmark_tracking
@@ -15,17 +14,15 @@ from lipsync.faces.detect import detect_faces
 from lipsync.faces.settings import FacesSettings
 from lipsync.faces.synthetic import moving_face_clip
 from lipsync.faces.track import AmbiguousFaceError, NoFaceError, present_runs, track_faces
-from lipsync.settings import from_mapping
+from tests.builders import real_section
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def params() -> FacesSettings:
-    """The real ``faces`` section: the stage's draft block while it exists, else params.yaml."""
-    draft = ROOT / "lipsync" / "faces" / "params_faces.yaml.txt"
-    data = yaml.safe_load((draft if draft.is_file() else ROOT / "params.yaml").read_text())
-    return from_mapping(FacesSettings, data["faces"], "faces")
+    """The real ``faces`` section of params.yaml."""
+    return real_section(FacesSettings, "faces")
 
 
 @pytest.fixture(scope="module")
@@ -116,3 +113,25 @@ def test_benchmark_reports_speed_and_agreement(params, astronaut_clip):
     assert report["frames"] == 30 and report["frames_compared"] == 30
     assert report["mean_iou"] >= 0.9
     assert report["track_fps"] > 0 and report["detect_fps"] > 0
+
+
+def test_a_face_the_detector_misses_is_followed_by_onet(params, astronaut_clip, monkeypatch):
+    import lipsync.faces.tracklets as tracklets
+
+    frames, truth = astronaut_clip
+    detect = tracklets.detect_prepared
+
+    def blind_on_second_keyframe(work, settings):
+        found = detect(work, settings)
+        return [
+            found[0],
+            dataclasses.replace(
+                found[1], boxes=found[1].boxes[:0], scores=found[1].scores[:0], landmarks=found[1].landmarks[:0]
+            ),
+            *found[2:],
+        ]
+
+    monkeypatch.setattr(tracklets, "detect_prepared", blind_on_second_keyframe)
+    tracks = track_faces(frames, params.tracker, params.detector)
+    assert tracks.present.all() and tracks.other_faces == 0
+    assert iou(tracks.boxes, truth).min() >= 0.8

@@ -50,3 +50,19 @@ def test_sensor_adds_a_partition_per_new_file_and_requests_one_run(tmp_path):
     write(raw / "c.mp4", seconds=1.4)
     third = evaluate().dynamic_partitions_requests[0].partition_keys
     assert len(third) == 1 and third[0] not in added
+
+
+def test_rejected_share_check_fails_above_the_threshold(raw_project):
+    from assets.ingest import ingest_rejected_share
+    from lipsync.stages import ingest
+
+    raw = raw_project.layout.raw_videos
+    write(raw / "good.mp4")
+    resource = LipsyncProject(root=str(raw_project.root))
+    ingest.run(raw_project.params, raw_project.layout)
+    assert ingest_rejected_share(lipsync=resource).passed
+    (raw / "empty.mp4").write_bytes(b"")
+    (raw / "notes.mp4").write_text("not a video")
+    ingest.run(raw_project.params, raw_project.layout)
+    result = ingest_rejected_share(lipsync=resource)
+    assert not result.passed and result.metadata["rejected_share"].value == 2 / 3

@@ -34,7 +34,7 @@ def test_main_job_materializes_every_asset_with_metadata(tiny):
     for asset in ("ingest", "faces", "mel"):
         meta = metadata(instance, asset)
         assert meta["ok"] == 3 and meta["rejected"] == 0 and meta["processed"] == 3, (asset, meta)
-        assert "throughput" in meta and meta["rejections"] == "none"
+        assert "throughput" in meta and meta["rejections"] == "none" and len(meta["data_version"]) == 16
     assert "data:image/png;base64," in metadata(instance, "faces")["contact_sheet"]
     shards = metadata(instance, "shards")
     manifest = json.loads(project.layout.shards_manifest.read_text())
