@@ -76,3 +76,10 @@ def test_project_params_load_and_misspelt_key_fails(tmp_path):
     path.write_text(yaml.safe_dump(bad))
     with pytest.raises(ParamsError, match="segment_frames"):
         load_params(path)
+
+
+def test_params_file_has_no_duplicate_keys():
+    """PyYAML keeps the last of two equal keys; DVC's parser (ruamel) refuses the file."""
+    import ruamel.yaml
+
+    ruamel.yaml.YAML(typ="rt").load((ROOT / "params.yaml").read_text())

@@ -83,8 +83,8 @@ def faces_one(video_id: str, params: Params, layout: Layout) -> dict:
     keep = np.zeros(len(frames), bool)
     for a, b in segments:
         keep[a:b] = True
-    crops = np.zeros((len(frames), params.faces.size, params.faces.size, 3), np.uint8)
-    crops[keep] = crop_faces(frames[keep], tracks.boxes[keep], params.faces.size, params.faces.crop)
+    kept_boxes = np.where(keep[:, None], tracks.boxes, np.nan)  # NaN box -> black crop (no frame copy)
+    crops = crop_faces(frames, kept_boxes, params.faces.size, params.faces.crop)
     write_npy(layout.face_crops(video_id), crops)
     write_npz(layout.face_track(video_id), boxes=tracks.boxes, landmarks=tracks.landmarks, scores=tracks.scores,
               present=keep, segments=np.asarray(segments, np.int64).reshape(-1, 2))

@@ -1,7 +1,6 @@
 """The PyTorch port of MTCNN: weights, conventions, and detections on real photographs."""
 
 import dataclasses
-from pathlib import Path
 
 import cv2
 import matplotlib.cbook
@@ -14,8 +13,6 @@ from lipsync.faces.detect import detect_faces, refine_faces
 from lipsync.faces.mtcnn import Mtcnn, MtcnnWeightsError, default_weights_dir, load_mtcnn
 from lipsync.faces.settings import DetectorSettings, FacesSettings
 from tests.builders import real_section
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def faces_params() -> FacesSettings:

@@ -1,7 +1,6 @@
 """Face tracking on synthetic clips whose true face box is known on every frame."""
 
 import dataclasses
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,8 +14,6 @@ from lipsync.faces.settings import FacesSettings
 from lipsync.faces.synthetic import moving_face_clip
 from lipsync.faces.track import AmbiguousFaceError, NoFaceError, present_runs, track_faces
 from tests.builders import real_section
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
