@@ -65,7 +65,8 @@ def test_face_lost_while_blanked_and_runs_split(params, astronaut_clip):
     assert np.isnan(tracks.boxes[20:36]).all() and (tracks.scores[20:36] == 0).all()
     assert tracks.other_faces == 0  # the face found again continues the same track
     # found again at the next full detection, at the latest
-    back = 40 if params.tracker.detect_every == 10 else 36
+    every = params.tracker.detect_every
+    back = -(-36 // every) * every  # the first full detection once the face is back
     assert tracks.present[back:].all()
     assert present_runs(tracks.present, 5) == [(0, 20), (int(np.argmax(tracks.present[20:])) + 20, 60)]
 
