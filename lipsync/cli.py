@@ -15,7 +15,7 @@ import sys
 
 from lipsync.stages import PER_VIDEO, STAGES
 
-BENCHMARKS = ("faces", "mel", "shards", "report")
+BENCHMARKS = ("faces", "mel", "shards", "models", "report")
 
 
 def _parser() -> argparse.ArgumentParser:
