@@ -11,7 +11,7 @@ export DAGSTER_HOME := $(CURDIR)/.dagster
 export NUMBA_CACHE_DIR := $(CURDIR)/.cache/numba
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install run test lint ui repro bench clean
+.PHONY: install run test lint ui mlflow-ui repro bench clean
 
 install: $(STAMP)
 
@@ -41,6 +41,10 @@ lint: install
 ## ui: the Dagster UI on http://127.0.0.1:3000 with the project's instance (Ctrl-C stops it)
 ui: install
 	$(BIN)/python -m pipelines.ui
+
+## mlflow-ui: the MLflow UI on http://127.0.0.1:5000 over mlruns/ (runs, models, registry; Ctrl-C stops it)
+mlflow-ui: install
+	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(CURDIR)/mlruns/mlflow.db --default-artifact-root $(CURDIR)/mlruns/artifacts --host 127.0.0.1 --port 5000
 
 ## repro: the same pipeline through DVC
 repro: install

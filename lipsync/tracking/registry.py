@@ -1,0 +1,56 @@
+"""Registry helpers: aliases that name a chosen version (``champion``), and version comparison.
+
+An alias is the one sanctioned way to say "the version we use" without "the latest": it
+is set deliberately (after evaluation) and resolves to a full :class:`ModelRef`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mlflow import MlflowClient
+
+from lipsync.tracking.model_ref import ModelRef
+
+
+def set_alias(client: MlflowClient, ref: ModelRef, alias: str) -> None:
+    """Point ``alias`` of registered model ``ref.name`` at ``ref.version`` (moving it if it was set)."""
+    client.set_registered_model_alias(ref.name, alias, str(ref.version))
+
+
+def get_alias(client: MlflowClient, name: str, alias: str) -> ModelRef | None:
+    """The version that ``alias`` of registered model ``name`` points at, or None when it is unset.
+
+    A missing registered model raises MlflowException (RESOURCE_DOES_NOT_EXIST).
+    """
+    version = client.get_registered_model(name).aliases.get(alias)
+    if version is None:
+        return None
+    run_id = client.get_model_version(name, str(version)).run_id
+    return ModelRef(name=name, version=int(version), run_id=run_id)
+
+
+def compare_versions(client: MlflowClient, name: str, metric: str) -> list[dict[str, Any]]:
+    """Every version of ``name`` with the final value of ``metric`` in the run that logged it.
+
+    Returns ``[{"name", "version": int, "run_id", "aliases": [str], "metric", "value": float | None}]``
+    sorted by version; ``value`` is the value at the run's last step (None if never logged).
+    """
+    aliases_of: dict[int, list[str]] = {}
+    for alias, version in client.get_registered_model(name).aliases.items():
+        aliases_of.setdefault(int(version), []).append(alias)
+    rows = []
+    for version in client.search_model_versions(filter_string=f"name = '{name}'"):
+        number = int(version.version)
+        value = client.get_run(version.run_id).data.metrics.get(metric) if version.run_id else None
+        rows.append(
+            {
+                "name": name,
+                "version": number,
+                "run_id": version.run_id,
+                "aliases": sorted(aliases_of.get(number, [])),
+                "metric": metric,
+                "value": value,
+            }
+        )
+    return sorted(rows, key=lambda row: row["version"])
