@@ -1,7 +1,7 @@
 """The ``lipsync`` command: run a stage, the Dagster pipeline, or a benchmark.
 
     lipsync run <stage> [--videos ID ...]   one stage, all videos (what dvc.yaml calls)
-    lipsync pipeline                        the main Dagster job on a persistent instance
+    lipsync pipeline                        the main Dagster job (raw videos to registered models)
     lipsync bench <name>                    a benchmark; writes JSON under paths.bench
     lipsync bench report                    rebuild the README figures from that JSON
 """
@@ -28,7 +28,8 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run one pipeline stage over all videos")
     run.add_argument("stage", choices=STAGES)
     run.add_argument("--videos", nargs="+", metavar="ID", help="only these video ids (per-video stages)")
-    sub.add_parser("pipeline", help="materialize the main Dagster job (corpus -> shards) on the project's instance")
+    pipeline = sub.add_parser("pipeline", help="the main Dagster job (corpus -> shards -> registered models)")
+    pipeline.add_argument("--no-training", action="store_true", help="stop after the shards")
     bench = sub.add_parser("bench", help="run a benchmark and write its JSON; `report` rebuilds the README table")
     bench.add_argument("name", choices=BENCHMARKS)
     bench.add_argument("--quick", action="store_true", help="smaller inputs (for tests)")
@@ -52,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "pipeline":
         from pipelines.main_run import run_main_job
 
-        summary = run_main_job(project, progress=args.progress)
+        summary = run_main_job(project, progress=args.progress, with_training=not args.no_training)
     else:
         from lipsync.bench import run_benchmark
 

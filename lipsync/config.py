@@ -20,6 +20,7 @@ from lipsync.corpus.settings import CorpusSettings
 from lipsync.faces.settings import FacesSettings
 from lipsync.models.settings import ModelsSettings
 from lipsync.settings import ParamsError, from_mapping, to_mapping
+from lipsync.training.settings import TrainingSettings
 
 PARAMS_FILE = "params.yaml"
 
@@ -34,6 +35,8 @@ class Paths:
     faces: str
     mel: str
     shards: str
+    models: str
+    mlruns: str
     bench: str
     logs: str
     dagster_home: str
@@ -85,6 +88,7 @@ class Params:
     mel: MelSettings
     shards: ShardsParams
     models: ModelsSettings
+    training: TrainingSettings
     checks: ChecksParams
 
 

@@ -110,6 +110,25 @@ class Layout:
     def shard(self, split: str, index: int) -> Path:
         return self.shard_dir(split) / f"shard-{index:06d}.tar"
 
+    # training
+    @property
+    def models(self) -> Path:
+        return self._p(self.paths.models)
+
+    def checkpoints(self, stage: str) -> Path:
+        return self.models / stage / "checkpoints"
+
+    def model_result(self, stage: str) -> Path:
+        """JSON naming what a training stage produced: registered model, version, run id, metrics."""
+        return self.models / stage / "result.json"
+
+    def training_logs(self, stage: str) -> Path:
+        return self.logs / "training" / stage
+
+    @property
+    def mlruns(self) -> Path:
+        return self._p(self.paths.mlruns)
+
     # elsewhere
     @property
     def bench(self) -> Path:

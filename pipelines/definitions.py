@@ -9,14 +9,15 @@ from assets.faces import faces
 from assets.ingest import ingest, ingest_rejected_share
 from assets.mel import mel
 from assets.shards import shards
-from pipelines.jobs import corpus_job, data_job
+from assets.training import generator, syncnet_expert, wav2lip_baseline
+from pipelines.jobs import corpus_job, data_job, training_job
 from pipelines.resources import LipsyncProject
 from pipelines.sensors import new_raw_videos
 
 defs = dg.Definitions(
-    assets=[corpus, ingest, faces, mel, shards],
+    assets=[corpus, ingest, faces, mel, shards, syncnet_expert, generator, wav2lip_baseline],
     asset_checks=[ingest_rejected_share],
-    jobs=[corpus_job, data_job],
+    jobs=[corpus_job, data_job, training_job],
     sensors=[new_raw_videos],
     resources={"lipsync": LipsyncProject()},
 )

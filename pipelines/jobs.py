@@ -12,3 +12,7 @@ data_job = dg.define_asset_job(
     "data_job", selection=["ingest", "faces", "mel", "shards"], executor_def=dg.in_process_executor,
     description="Raw videos (a range of video partitions) to versioned WebDataset shards.",
 )
+training_job = dg.define_asset_job(
+    "training_job", selection=["syncnet_expert", "generator", "wav2lip_baseline"], executor_def=dg.in_process_executor,
+    description="Shards to registered models: the expert, then our generator and the Wav2Lip baseline.",
+)

@@ -1,9 +1,10 @@
-"""The main job, as ``make run`` runs it: corpus, then every video partition, then shards.
+"""The main job, as ``make run`` runs it: corpus, every video partition, shards, then training.
 
-Three in-process runs on the project's persistent instance, so the materializations and
+Four in-process runs on the project's persistent instance, so the materializations and
 their metadata appear in the Dagster UI afterwards: ``corpus_job``; then the new raw
 videos become ``videos`` partitions (what the sensor does); then ``data_job`` over the
-whole partition range in one run (the runners skip videos that are already up to date).
+whole partition range in one run (the runners skip videos that are already up to date);
+then ``training_job``: the expert, our generator and the Wav2Lip baseline, each registered.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ log = logging.getLogger("lipsync")
 
 
 def run_main_job(project: Project, progress: bool = False, instance: dg.DagsterInstance | None = None,
-                 with_corpus: bool = True) -> dict:
+                 with_corpus: bool = True, with_training: bool = True) -> dict:
     instance = instance or project_instance(project.layout.dagster_home)
     resources = {"lipsync": LipsyncProject(root=str(project.root))}
     started = time.perf_counter()
@@ -38,6 +39,8 @@ def run_main_job(project: Project, progress: bool = False, instance: dg.DagsterI
     keys = instance.get_dynamic_partitions(videos_partitions.name)
     if keys:
         runs["data_job"] = _execute("data_job", instance, resources, range_tags(keys))
+    if with_training and runs.get("data_job", {}).get("success"):
+        runs["training_job"] = _execute("training_job", instance, resources, {})
     return {
         "success": all(r["success"] for r in runs.values()),
         "runs": runs,
@@ -59,6 +62,15 @@ def _results(project: Project) -> dict:
     if project.layout.ingest_manifest.exists():
         status = pd.read_parquet(project.layout.ingest_manifest, columns=["status"]).status
         out["videos"] = {"ok": int((status == "ok").sum()), "rejected": int((status == "rejected").sum())}
+    models = {}
+    for stage in ("syncnet_expert", "generator", "wav2lip_baseline"):
+        path = project.layout.model_result(stage)
+        if path.exists():
+            result = json.loads(path.read_text())
+            models[stage] = {"model": f"{result['model']['name']} v{result['model']['version']}",
+                             "run_id": result["model"]["run_id"], "metrics": result["metrics"]}
+    if models:
+        out["models"] = models
     if project.layout.shards_manifest.exists():
         manifest = json.loads(project.layout.shards_manifest.read_text())
         out["shards"] = {

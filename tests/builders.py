@@ -14,11 +14,23 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # The smallest corpus the whole graph runs on: one train, one val and one test speaker
 # (the test speaker's photo is never seen in training), short clips.
+
+
+def _loop(steps: int, batch: int) -> dict:
+    return {"loop": {"steps": steps, "batch": batch, "log_every": 1, "checkpoint_every": 2, "eval_every": steps}}
+
+
 TINY = {
     "corpus": {"speakers": 3, "clips_per_speaker": 1, "min_seconds": 1.6, "max_seconds": 2.0,
                "test_speakers": 1, "workers": 1},
     "shards": {"split": {"val": ["spk01-*"]}, "training_processes": 1, "loader_workers": 1},
     "ingest": {"workers": 1},
+    # a few steps each: enough to prove the graph runs and registers models, not to learn
+    "training": {
+        "expert": _loop(4, 4) | {"eval_pairs": 16},
+        "generator": _loop(3, 2) | {"eval_windows": 4, "sync_start": 1},
+        "wav2lip": _loop(2, 2) | {"eval_windows": 2, "sync_start": 1},
+    },
 }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 
-STAGES = ("corpus", "ingest", "faces", "mel", "shards")
+STAGES = ("corpus", "ingest", "faces", "mel", "shards", "syncnet_expert", "generator", "wav2lip_baseline")
 PER_VIDEO = ("ingest", "faces", "mel")
 
 

@@ -15,10 +15,13 @@ from tests.builders import write_clip as write
 def test_definitions_load_with_the_asset_graph():
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    assert keys == {"corpus", "ingest", "faces", "mel", "shards"}
+    assert keys == {"corpus", "ingest", "faces", "mel", "shards", "syncnet_expert", "generator", "wav2lip_baseline"}
     assert {p.to_user_string() for p in graph.get(dg.AssetKey("shards")).parent_keys} == {"faces", "mel"}
+    parents = {p.to_user_string() for p in graph.get(dg.AssetKey("generator")).parent_keys}
+    assert parents == {"shards", "syncnet_expert"}
+    assert graph.get(dg.AssetKey("generator")).group_name == "training"
     assert graph.get(dg.AssetKey("faces")).partitions_def == videos_partitions
-    for name in ("corpus_job", "data_job"):
+    for name in ("corpus_job", "data_job", "training_job"):
         assert defs.resolve_job_def(name) is not None
     assert defs.resolve_sensor_def("new_raw_videos").default_status == dg.DefaultSensorStatus.RUNNING
     checks = {c.name for c in graph.get_check_keys_for_assets(graph.get_all_asset_keys())}

@@ -4,13 +4,17 @@ import json
 
 import dagster as dg
 import pytest
+import torch
 
 from lipsync.media.reader import read_audio, read_frames
 from lipsync.media.writer import write_mp4
 from pipelines.main_run import run_main_job
 from tests.builders import TINY, make_project
 
-ASSETS = ("corpus", "ingest", "faces", "mel", "shards")
+ASSETS = ("corpus", "ingest", "faces", "mel", "shards", "syncnet_expert", "generator", "wav2lip_baseline")
+STEPS = {"syncnet_expert": 4, "generator": 3, "wav2lip_baseline": 2}  # tests/builders.py TINY
+REGISTERED = {"syncnet_expert": "syncnet-expert", "generator": "lipsync-generator",
+              "wav2lip_baseline": "wav2lip-baseline"}
 
 
 @pytest.fixture(scope="module")
@@ -47,13 +51,42 @@ def test_main_job_materializes_every_asset_with_metadata(tiny):
     assert list(check.values())[0].status.value == "SUCCEEDED"
 
 
+def test_training_registers_each_model_by_identity(tiny):
+    from lipsync.tracking import ModelRef, load_state_dict, open_tracking
+
+    project, instance, summary = tiny
+    assert set(summary["runs"]) == {"corpus_job", "data_job", "training_job"}
+    client = open_tracking(project.layout.mlruns)
+    expert = json.loads(project.layout.model_result("syncnet_expert").read_text())
+    for stage, name in REGISTERED.items():
+        meta = metadata(instance, stage)
+        result = json.loads(project.layout.model_result(stage).read_text())
+        ref = ModelRef.from_dict(result["model"])
+        assert ref.name == name and meta["model"] == f"{name} v{ref.version}" and meta["run_id"] == ref.run_id
+        run = client.get_run(ref.run_id)
+        assert run.info.status == "FINISHED" and run.data.tags["data_version"] == meta["data_version"]
+        assert result["steps"] == STEPS[stage] and run.data.params["seed"] == str(project.params.training.seed)
+        checkpoint = torch.load(project.root / result["checkpoint"], map_location="cpu", weights_only=True)
+        weights = load_state_dict(client, ref)  # the registered version holds the final checkpoint's weights
+        assert weights.keys() == checkpoint["state_dict"].keys()
+        assert all(torch.equal(weights[k], checkpoint["state_dict"][k]) for k in weights)
+        assert (project.layout.training_logs(stage) / "train.log").exists()
+        if stage != "syncnet_expert":
+            assert result["expert"] == expert["model"]  # trained against the expert that stage produced
+            assert "sample_grid" in meta and result["mouth_boxes"] == "corpus truth"
+            assert {"mouth_l1", "copy_l1", "sync_loss_generated", "sync_loss_truth"} <= set(result["metrics"])
+        else:
+            assert result["metrics"]["pairs"] > 0 and 0 <= result["metrics"]["accuracy"] <= 1
+    assert str(project.layout.mlruns).startswith(str(project.root))  # a temporary store, not the project's
+
+
 def test_adding_one_video_processes_only_that_video(tiny):
     project, instance, _ = tiny
     source = next(project.layout.corpus_videos.rglob("*.mp4"))
     frames, audio = read_frames(source), read_audio(source, 16000)
     extra = project.layout.raw_videos / "spk00-astronaut" / "extra.mp4"
     write_mp4(extra, frames[::-1].copy(), 25, audio[: len(frames) * 640], 16000, crf=25, threads=1)
-    summary = run_main_job(project, instance=instance, with_corpus=False)
+    summary = run_main_job(project, instance=instance, with_corpus=False, with_training=False)
     assert summary["success"] and summary["new_partitions"] == 1 and summary["partitions"] == 4
     for asset in ("ingest", "faces", "mel"):
         meta = metadata(instance, asset)

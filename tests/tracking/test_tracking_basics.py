@@ -76,6 +76,7 @@ def test_model_ref_round_trips_through_json_and_rejects_bad_dicts():
 def test_fluent_store_points_mlflow_at_a_client_only_inside_the_block(monkeypatch):
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     client = SimpleNamespace(tracking_uri="sqlite:////nowhere/inner.db")  # fluent_store reads only this
+    mlflow.set_tracking_uri(None)  # whatever earlier tests (open_tracking) set globally
     try:
         with fluent_store(client):
             assert mlflow.get_tracking_uri() == "sqlite:////nowhere/inner.db"

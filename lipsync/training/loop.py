@@ -1,0 +1,228 @@
+"""The training loop shared by the expert, our generator and the Wav2Lip baseline.
+
+A :class:`Task` owns its models, optimisers and losses; the loop owns everything around
+them: the step budget, device and DDP, bfloat16 autocast on CUDA, the loss guard,
+checkpoints (every ``checkpoint_every`` steps and at the end, rank 0, atomic), resuming
+from the newest checkpoint, evaluation, logs and callbacks.
+
+A task's ``terms(batch, step)`` is a generator of :class:`LossTerm`: the loop takes one
+term, checks it (averaged over ranks, so every rank decides alike), back-propagates it and
+steps its optimiser, then asks for the next. A GAN's discriminator term can so be computed
+after the generator's update, from the same forward pass.
+
+Exact resume: weights, optimiser moments, RNG states, the guard and the data position
+``(epoch, batch)`` are all in the checkpoint, and the data stream is a pure function of
+(seed, epoch, rank, worker); in one CPU process a run stopped and resumed ends with
+bit-identical weights to an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple, Protocol
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from lipsync.training.data import BatchStream, DataPosition
+from lipsync.training.distributed import Distributed, gathered, mean_across
+from lipsync.training.guard import LossGuard, TrainingDiverged
+from lipsync.training.logs import MetricInterval, TrainLog
+from lipsync.training.settings import LoopSettings
+from lipsync.training.state import (
+    checkpoint_path,
+    latest_checkpoint,
+    load_training_state,
+    prune_checkpoints,
+    save_training_state,
+)
+
+
+class LossTerm(NamedTuple):
+    """optimizer: key of the optimiser this loss steps; loss: scalar tensor with grad;
+    metrics: floats to log (means over the log interval)."""
+
+    optimizer: str
+    loss: Tensor
+    metrics: dict[str, float]
+
+
+class Task(Protocol):
+    """modules / optimizers: same keys, the primary model first (its weights become the
+    checkpoint's ``state_dict``)."""
+
+    modules: dict[str, nn.Module]
+    optimizers: dict[str, torch.optim.Optimizer]
+
+    def distribute(self, context: Distributed) -> None: ...  # move to device, wrap for DDP
+
+    def terms(self, batch: dict[str, Tensor], step: int) -> Iterator[LossTerm]: ...
+
+    def evaluate(self, step: int) -> tuple[dict[str, float], np.ndarray | None]: ...  # rank 0 only
+
+
+@dataclass(frozen=True)
+class RunPaths:
+    """checkpoints: folder of ``step-*.pt``; log: ``train.log``; metrics: ``metrics.json``."""
+
+    checkpoints: Path
+    log: Path
+    metrics: Path
+
+
+@dataclass(frozen=True)
+class Callbacks:
+    """Hooks for tracking (MLflow...), called on rank 0 only. images: uint8 (H, W, 3) RGB or None."""
+
+    on_metrics: Callable[[int, dict[str, float]], None] | None = None
+    on_checkpoint: Callable[[Path, int], None] | None = None
+    on_eval: Callable[[int, dict[str, float], np.ndarray | None], None] | None = None
+
+
+@dataclass
+class TrainingSummary:
+    step: int
+    resumed_from: int
+    samples_per_rank: list[int]
+    seconds: float
+    samples_per_second: float
+    checkpoint: Path | None
+    last_eval: dict[str, float] = field(default_factory=dict)
+
+
+def autocast(context: Distributed, settings: LoopSettings) -> contextlib.AbstractContextManager:
+    """bfloat16 autocast on CUDA when enabled (no loss scaling needed); float32 elsewhere."""
+    if context.device.type == "cuda" and settings.mixed_precision:
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def run_step(task: Task, batch: dict[str, Tensor], step: int, guard: LossGuard, amp, last_good: str) -> dict:
+    """One optimisation step of every term; raises TrainingDiverged before a bad update."""
+    metrics: dict[str, float] = {}
+    terms = task.terms(batch, step)
+    while True:
+        with amp:
+            term = next(terms, None)
+        if term is None:
+            return metrics
+        value = float(mean_across(term.loss.detach().float().reshape(1)))
+        problem = guard.problem(term.optimizer, value)
+        if problem:
+            raise TrainingDiverged(
+                f"training stopped at step {step + 1}: {problem}; weights not updated, last good checkpoint "
+                f"{last_good} kept. Lower the learning rate or check the data, then resume."
+            )
+        optimizer = task.optimizers[term.optimizer]
+        optimizer.zero_grad(set_to_none=True)
+        term.loss.backward()
+        optimizer.step()
+        metrics.update(term.metrics)
+
+
+def train(
+    task: Task,
+    stream: BatchStream,
+    settings: LoopSettings,
+    paths: RunPaths,
+    context: Distributed,
+    callbacks: Callbacks | None = None,
+) -> TrainingSummary:
+    """Train ``task`` to ``settings.steps`` steps, resuming from the newest checkpoint in
+    ``paths.checkpoints`` when there is one. Raises TrainingDiverged (nothing saved past the
+    last good checkpoint), ShardError, or CheckpointError (a checkpoint of another model).
+
+    Samples are counted in the stream's units: expert face windows (each with 1 + K audio
+    windows) or generator windows of 5 frames.
+    """
+    run = _Run(task, settings, paths, context, callbacks or Callbacks())
+    batches = stream.batches(run.start())
+    while run.step < settings.steps:
+        batch, position = next(batches)
+        run.train_step({k: v.to(context.device, non_blocking=True) for k, v in batch.items()})
+        final = run.step == settings.steps
+        if run.step % settings.log_every == 0 or final:
+            run.log_metrics()
+        if run.step % settings.checkpoint_every == 0 or final:
+            run.checkpoint(position)
+        if (run.step % settings.eval_every == 0 or final) and context.main:
+            run.evaluate()
+    return run.finish()
+
+
+class _Run:
+    """The state of one call of :func:`train` around the task: step, guard, logs, summary."""
+
+    def __init__(self, task: Task, settings: LoopSettings, paths: RunPaths, context: Distributed, callbacks):
+        self.task, self.settings, self.paths, self.context, self.callbacks = task, settings, paths, context, callbacks
+        self.guard = LossGuard(settings.explode_factor, settings.explode_window)
+        self.step, self.samples, self.interval = 0, 0, MetricInterval()
+        self.amp = autocast(context, settings)
+        self.summary = TrainingSummary(0, 0, [], 0.0, 0.0, None)
+
+    def start(self) -> DataPosition:
+        """Restore the newest checkpoint, if any; open the logs; return the data position."""
+        latest = latest_checkpoint(self.paths.checkpoints)
+        position = DataPosition(0, 0)
+        if latest is not None:
+            resumed = load_training_state(latest, self.task.modules, self.task.optimizers, self.context.rank)
+            self.step, position = resumed.step, resumed.position
+            self.guard.load_state_dict(resumed.guard)
+        self.last_good, self.summary.checkpoint = str(latest or "none"), latest
+        self.summary.step = self.summary.resumed_from = self.step
+        self.log = TrainLog(self.paths.log, self.paths.metrics, self.context.main, self.step)
+        kind = "resumed" if latest else "started"
+        self.log.event(kind, self.step, checkpoint=latest or "none", world=self.context.world)
+        self.task.distribute(self.context)
+        self.started = time.perf_counter()
+        return position
+
+    def train_step(self, batch: dict[str, Tensor]) -> None:
+        try:
+            metrics = run_step(self.task, batch, self.step, self.guard, self.amp, self.last_good)
+        except TrainingDiverged as error:
+            self.log.event("diverged", self.step + 1, message=str(error))
+            raise
+        size = len(next(iter(batch.values())))
+        self.step, self.samples = self.step + 1, self.samples + size
+        self.interval.add(metrics, size)
+
+    def log_metrics(self) -> None:
+        values = self.interval.flush(self.context.world)
+        self.log.metrics("train", self.step, values)
+        if self.context.main and self.callbacks.on_metrics:
+            self.callbacks.on_metrics(self.step, values)
+
+    def checkpoint(self, position: DataPosition) -> None:
+        """Collective; rank 0 writes, prunes old files and reports."""
+        task, target = self.task, checkpoint_path(self.paths.checkpoints, self.step)
+        path = save_training_state(target, task.modules, task.optimizers, self.step, position, self.guard.state_dict())
+        if path is None:
+            return
+        self.last_good, self.summary.checkpoint = str(path), path
+        prune_checkpoints(self.paths.checkpoints, self.settings.keep_checkpoints)
+        self.log.event("checkpoint", self.step, path=path)
+        if self.callbacks.on_checkpoint:
+            self.callbacks.on_checkpoint(path, self.step)
+
+    def evaluate(self) -> None:
+        values, images = self.task.evaluate(self.step)
+        self.log.metrics("eval", self.step, values)
+        self.summary.last_eval = values
+        if self.callbacks.on_eval:
+            self.callbacks.on_eval(self.step, values, images)
+
+    def finish(self) -> TrainingSummary:
+        summary = self.summary
+        summary.step, summary.seconds = self.step, time.perf_counter() - self.started
+        summary.samples_per_rank = [int(n) for n in gathered(self.samples)]
+        summary.samples_per_second = sum(summary.samples_per_rank) / max(summary.seconds, 1e-9)
+        record = {k: v for k, v in dataclasses.asdict(summary).items() if k != "last_eval"}
+        self.log.summary({**record, "checkpoint": str(summary.checkpoint), "seconds": round(summary.seconds, 3)})
+        return summary

@@ -1,0 +1,155 @@
+"""The ``training:`` section of ``params.yaml``: data views, the loop, and the three trainers.
+
+Frozen and without defaults (loaded with :func:`lipsync.settings.from_mapping`), so every
+number comes from ``params.yaml``. Model shapes stay in ``models:``; the mel convention in
+``mel:``; this section holds only what training itself decides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lipsync.training.augment import AugmentSettings
+
+
+@dataclass(frozen=True)
+class LoopSettings:
+    """One optimisation run.
+
+    steps: optimiser steps (the budget). batch: samples per rank per step.
+    lr, betas: Adam. log_every / checkpoint_every / eval_every: in steps (the last step
+    always logs, checkpoints and evaluates). keep_checkpoints: newest files kept.
+    explode_factor: a loss above this many times its running mean stops the run;
+    explode_window: steps the running mean averages over (an EMA of that span), and the
+    check waits for that many steps first. mixed_precision: bfloat16 autocast on CUDA
+    (ignored on CPU, where training is always float32).
+    """
+
+    steps: int
+    batch: int
+    lr: float
+    betas: tuple[float, float]
+    log_every: int
+    checkpoint_every: int
+    keep_checkpoints: int
+    eval_every: int
+    explode_factor: float
+    explode_window: int
+    mixed_precision: bool
+
+    def __post_init__(self) -> None:
+        for name in ("steps", "batch", "log_every", "checkpoint_every", "keep_checkpoints", "eval_every"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"training loop key '{name}' must be >= 1, got {getattr(self, name)}")
+
+
+@dataclass(frozen=True)
+class DataSettings:
+    """How samples become training views.
+
+    loader_workers: DataLoader processes per rank (0: load in the training process).
+    shuffle_buffer: views mixed before batching. epoch_batches: batches per rank per data
+        epoch; each epoch re-seeds the shard sampler, and a resume replays at most one.
+    views_per_segment: windows drawn from each decoded segment.
+    expert_negatives: off-sync audio windows trained with each expert face window (K: one
+        face forward serves 1 + K pairs; K = 1 is a balanced pair couple).
+    negative_offsets: [min, max] frames between a face window and its off-sync audio.
+    silence_level: a mel window whose maximum (normalised log-mel, [-4, 4]) is below this
+        is silent; off-sync pairs whose two audio windows are both silent are dropped.
+    reference_gap: minimum distance in frames between a reference frame and every target frame.
+    augment: expert training pairs only (see :mod:`lipsync.training.augment`).
+    """
+
+    loader_workers: int
+    shuffle_buffer: int
+    epoch_batches: int
+    views_per_segment: int
+    expert_negatives: int
+    negative_offsets: tuple[int, int]
+    silence_level: float
+    reference_gap: int
+    augment: AugmentSettings
+
+    def __post_init__(self) -> None:
+        low, high = self.negative_offsets
+        if not 1 <= low <= high:
+            raise ValueError(
+                f"training.data.negative_offsets must be [min, max], 1 <= min <= max: {self.negative_offsets}"
+            )
+        if self.loader_workers and self.epoch_batches % self.loader_workers:
+            raise ValueError(
+                f"training.data.epoch_batches ({self.epoch_batches}) must be a multiple of "
+                f"loader_workers ({self.loader_workers})"
+            )
+
+
+@dataclass(frozen=True)
+class ExpertTrainingSettings:
+    """The SyncNet expert. eval_pairs: balanced pairs scored at each evaluation (half in
+    sync); decision_threshold: sync probability at or above which a pair is called in sync."""
+
+    loop: LoopSettings
+    eval_pairs: int
+    decision_threshold: float
+
+
+@dataclass(frozen=True)
+class AdversarialSettings:
+    """PatchGAN term on the lower face (built from ``models.discriminator.channels``).
+    weight: of the generator's adversarial loss; start: first step it applies; lr, betas:
+    the discriminator's Adam."""
+
+    enabled: bool
+    weight: float
+    start: int
+    lr: float
+    betas: tuple[float, float]
+
+
+@dataclass(frozen=True)
+class PerceptualSettings:
+    """VGG-16 feature L1. weights: path of a torchvision ``vgg16().features`` state dict
+    (nothing is downloaded); null turns the term off. weight: its loss weight."""
+
+    weights: str | None
+    weight: float
+
+
+@dataclass(frozen=True)
+class GeneratorTrainingSettings:
+    """One generator trainer (ours or the Wav2Lip baseline).
+
+    sync_weight: weight of the frozen expert's sync loss from step ``sync_start`` (0 before).
+    mask_prior_weight: L1 pull of the compositor mask toward its prior (ours only).
+    eval_windows: 5-frame windows scored at each evaluation; grid_windows: rows of the sample grid.
+    """
+
+    loop: LoopSettings
+    sync_weight: float
+    sync_start: int
+    mask_prior_weight: float
+    adversarial: AdversarialSettings
+    perceptual: PerceptualSettings
+    eval_windows: int
+    grid_windows: int
+
+
+@dataclass(frozen=True)
+class MouthBoxSettings:
+    """Fallback mouth box from the two mouth-corner landmarks, in units of the corner
+    distance w: corners widened by ``margin`` x w on each side, from ``above`` x w above the
+    corner line to ``below`` x w below it (the jaw opens downwards)."""
+
+    margin: float
+    above: float
+    below: float
+
+
+@dataclass(frozen=True)
+class TrainingSettings:
+    seed: int
+    data: DataSettings
+    expert: ExpertTrainingSettings
+    generator: GeneratorTrainingSettings
+    wav2lip: GeneratorTrainingSettings
+    mouth_box: MouthBoxSettings

@@ -1,0 +1,165 @@
+"""Generator training: a few steps of ours and of Wav2Lip with evaluation, the loss terms
+and their schedule, the leak-free compositor input, BGR for Wav2Lip, the optional terms."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+import pytest
+import torch
+from torch import nn
+
+from lipsync.faces.settings import CropSettings
+from lipsync.models import DiscriminatorSettings, LipSyncGenerator, PatchDiscriminator, SyncNet, Wav2Lip
+from lipsync.settings import from_mapping
+from lipsync.training import (
+    Callbacks,
+    GeneratorTask,
+    LandmarkMouthBoxes,
+    PerceptualSettings,
+    RunPaths,
+    Wav2LipAdapter,
+    leak_free_original,
+    setup,
+    train_generator,
+)
+from lipsync.training.data import BatchStream, DataPosition, collate_generator
+from lipsync.training.perceptual import build_perceptual
+from lipsync.training.windows import generator_view
+from tests.training.training_fixtures import (
+    geometry,
+    params_sections,
+    tiny_expert_settings,
+    tiny_generator_settings,
+    tiny_training,
+    write_shards,
+)
+
+torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="module")
+def shards(tmp_path_factory):
+    return write_shards(tmp_path_factory.mktemp("shards"), shards=1, per_shard=3)
+
+
+def landmark_boxes() -> LandmarkMouthBoxes:
+    crop = from_mapping(CropSettings, params_sections()["faces"]["crop"], "faces.crop")
+    return LandmarkMouthBoxes(lambda video: (256, 256), crop, 96, tiny_training().mouth_box)
+
+
+def batch_of(shards, size=2) -> dict:
+    data = tiny_training().data
+    view = functools.partial(generator_view, geometry=geometry(), data=data)
+    return next(
+        BatchStream([str(s) for s in shards], view, collate_generator, size, data, 0).batches(DataPosition(0, 0))
+    )[0]
+
+
+def test_ours_trains_and_evaluates_with_a_grid(shards, tmp_path):
+    torch.manual_seed(0)
+    settings = tiny_training(steps=3, batch=2, every=3)
+    generator, expert = LipSyncGenerator(tiny_generator_settings()), SyncNet(tiny_expert_settings())
+    before = {k: v.clone() for k, v in generator.state_dict().items()}
+    evals = []
+    paths = RunPaths(tmp_path / "checkpoints", tmp_path / "train.log", tmp_path / "metrics.json")
+    summary = train_generator(
+        generator, expert, settings.generator, settings.data, geometry(), 1, shards, shards, landmark_boxes(),
+        paths, setup("cpu"), Callbacks(on_eval=lambda step, values, grid: evals.append((values, grid))),
+    )  # fmt: skip
+    assert summary.step == 3 and summary.samples_per_rank == [6]
+    ((values, grid),) = evals
+    assert {"mouth_l1", "copy_l1", "mouth_l1_ratio", "sync_loss_generated", "sync_loss_truth"} <= set(values)
+    assert values["windows"] == 6.0 and values["copy_l1"] > 0
+    assert grid.shape == (2 * 96, 10 * 96, 3)
+    assert any(not torch.equal(before[k], v) for k, v in generator.state_dict().items())
+    assert all(p.grad is None for p in expert.parameters())  # the expert stays frozen
+
+
+def test_wav2lip_baseline_takes_one_step(shards, tmp_path):
+    torch.manual_seed(0)
+    settings = tiny_training(steps=1, batch=1, every=1)
+    paths = RunPaths(tmp_path / "checkpoints", tmp_path / "train.log", tmp_path / "metrics.json")
+    summary = train_generator(
+        Wav2Lip(), SyncNet(tiny_expert_settings()), settings.wav2lip, settings.data, geometry(), 1, shards, shards,
+        landmark_boxes(), paths, setup("cpu"),
+    )  # fmt: skip
+    assert summary.step == 1 and summary.last_eval["windows"] == 2.0
+    assert (tmp_path / "checkpoints" / "step-00000001.pt").is_file()
+
+
+def test_loss_is_l1_plus_scheduled_sync_plus_mask_prior(shards):
+    torch.manual_seed(0)
+    settings = tiny_training().generator  # sync_start 2
+    task = GeneratorTask(LipSyncGenerator(tiny_generator_settings()), SyncNet(tiny_expert_settings()), settings)
+    batch = batch_of(shards)
+    early = next(task.terms(batch, step=1)).metrics
+    late = next(task.terms(batch, step=2)).metrics
+    assert early["loss"] == pytest.approx(early["l1"] + settings.mask_prior_weight * early["mask_prior"], rel=1e-5)
+    expected = late["l1"] + settings.sync_weight * late["sync"] + settings.mask_prior_weight * late["mask_prior"]
+    assert late["loss"] == pytest.approx(expected, rel=1e-5)
+    assert early["sync"] == pytest.approx(late["sync"], rel=1e-5)  # computed (and logged) before sync_start too
+
+
+def test_compositor_never_sees_the_target_mouth():
+    target, reference = torch.zeros(1, 3, 5, 8, 8), torch.ones(1, 3, 5, 8, 8)
+    original = leak_free_original(target, reference)
+    assert (original[..., :4, :] == 0).all() and (original[..., 4:, :] == 1).all()
+
+
+class EchoGenerator(nn.Module):
+    """Stands in for Wav2Lip: records its input and returns its first three channels."""
+
+    def forward(self, mel, faces):
+        self.seen = faces
+        return faces[:, :3]
+
+
+def test_wav2lip_is_fed_bgr_and_returns_rgb():
+    target = torch.zeros(1, 3, 5, 96, 96)
+    target[:, 0] = 1.0  # pure red, RGB
+    reference = torch.zeros(1, 3, 5, 96, 96)
+    reference[:, 2] = 0.5  # pure blue, RGB
+    echo = EchoGenerator()
+    face, mask = Wav2LipAdapter()(echo, target, reference, torch.zeros(1, 5, 1, 80, 16))
+    assert mask is None
+    assert (echo.seen[:, 2, :, :48] == 1).all() and (echo.seen[:, 0] == 0).all()  # red in channel 2: BGR
+    assert (echo.seen[:, 3, :, :] == 0.5).all()  # reference blue first
+    assert (face[:, 0, :, :48] == 1).all() and (face[:, 2] == 0).all()  # back to RGB (lower half masked)
+
+
+def test_adversarial_term_updates_the_discriminator(shards):
+    torch.manual_seed(0)
+    base = tiny_training().generator
+    settings = dataclasses.replace(base, adversarial=dataclasses.replace(base.adversarial, enabled=True))
+    critic = PatchDiscriminator(DiscriminatorSettings(enabled=True, channels=(4, 8)))
+    task = GeneratorTask(LipSyncGenerator(tiny_generator_settings()), SyncNet(tiny_expert_settings()), settings, critic)
+    terms = task.terms(batch_of(shards), step=0)
+    first = next(terms)
+    assert first.optimizer == "generator" and "adversarial" in first.metrics
+    first.loss.backward()
+    assert all(p.grad is None for p in critic.parameters())  # the generator's term leaves the critic alone
+    second = next(terms)
+    assert second.optimizer == "discriminator" and second.loss.requires_grad
+    assert set(task.optimizers) == {"generator", "discriminator"}
+
+
+def test_adversarial_switch_needs_a_discriminator(shards, tmp_path):
+    settings = tiny_training()
+    on = dataclasses.replace(
+        settings.generator, adversarial=dataclasses.replace(settings.generator.adversarial, enabled=True)
+    )
+    with pytest.raises(ValueError, match="adversarial.enabled needs a discriminator"):
+        train_generator(
+            LipSyncGenerator(tiny_generator_settings()), SyncNet(tiny_expert_settings()), on, settings.data,
+            geometry(), 1, shards, None, None, RunPaths(tmp_path, tmp_path / "l", tmp_path / "m"), setup("cpu"),
+        )  # fmt: skip
+
+
+def test_perceptual_term_needs_real_weights(tmp_path):
+    assert build_perceptual(PerceptualSettings(weights=None, weight=0.0)) is None
+    with pytest.raises(ValueError, match="needs perceptual.weights"):
+        build_perceptual(PerceptualSettings(weights=None, weight=0.1))
+    with pytest.raises(FileNotFoundError, match="vgg16.pth do not exist"):
+        build_perceptual(PerceptualSettings(weights=str(tmp_path / "vgg16.pth"), weight=0.1))

@@ -1,0 +1,134 @@
+"""The shared loop, driven through the expert trainer on tiny shards: exact resume after a
+kill, the NaN / explosion guard, checkpoint errors, callbacks and log files."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+import torch
+
+import lipsync.training.expert as expert_module
+from lipsync.models import CheckpointError, LipSyncGenerator, SyncNet, save_checkpoint
+from lipsync.training import Callbacks, RunPaths, TrainingDiverged, setup, train_expert
+from tests.training.training_fixtures import (
+    geometry,
+    tiny_expert_settings,
+    tiny_generator_settings,
+    tiny_training,
+    write_shards,
+)
+
+torch.set_num_threads(1)
+
+
+class Killed(Exception):
+    """Stands in for the process being killed between two steps."""
+
+
+@pytest.fixture(scope="module")
+def shards(tmp_path_factory):
+    return write_shards(tmp_path_factory.mktemp("shards"), shards=2, per_shard=3)
+
+
+def run_paths(root) -> RunPaths:
+    return RunPaths(root / "checkpoints", root / "logs" / "train.log", root / "logs" / "metrics.json")
+
+
+def run_expert(shards, root, steps=6, every=2, callbacks=None, eval_shards=None, **loop_changes):
+    settings = tiny_training(steps=steps, batch=4, every=every)
+    expert = dataclasses.replace(settings.expert, loop=dataclasses.replace(settings.expert.loop, **loop_changes))
+    torch.manual_seed(0)
+    net = SyncNet(tiny_expert_settings())
+    summary = train_expert(
+        net, expert, settings.data, geometry(), 3, shards, eval_shards, run_paths(root), setup("cpu"), callbacks
+    )
+    return net, summary
+
+
+def test_killed_and_resumed_run_ends_with_identical_weights(shards, tmp_path):
+    straight, _ = run_expert(shards, tmp_path / "straight")
+
+    def kill_at_5(step, metrics):
+        if step == 5:
+            raise Killed
+
+    with pytest.raises(Killed):  # trained 5 steps, last checkpoint at 4
+        run_expert(shards, tmp_path / "killed", callbacks=Callbacks(on_metrics=kill_at_5))
+    assert sorted(p.name for p in (tmp_path / "killed" / "checkpoints").iterdir()) == [
+        "step-00000002.pt",
+        "step-00000004.pt",
+    ]
+    resumed, summary = run_expert(shards, tmp_path / "killed")
+    assert summary.resumed_from == 4 and summary.step == 6
+    expected, actual = straight.state_dict(), resumed.state_dict()
+    assert expected.keys() == actual.keys()
+    for key in expected:
+        assert torch.equal(expected[key], actual[key]), key
+    metrics = json.loads((tmp_path / "killed" / "logs" / "metrics.json").read_text())
+    assert [entry["step"] for entry in metrics["train"]] == [1, 2, 3, 4, 5, 6]  # step 5 logged once
+    log = (tmp_path / "killed" / "logs" / "train.log").read_text().splitlines()
+    assert any(" resumed " in line and "step-00000004.pt" in line for line in log)
+
+
+def inject(monkeypatch, at_step: int, factor: float):
+    """Make the expert's loss ``factor`` times larger on its ``at_step``-th call (1-based)."""
+    calls = {"n": 0}
+    real = expert_module.balanced_bce
+
+    def patched(*args):
+        calls["n"] += 1
+        loss = real(*args)
+        return loss * factor if calls["n"] == at_step else loss
+
+    monkeypatch.setattr(expert_module, "balanced_bce", patched)
+
+
+def test_nan_loss_stops_and_keeps_last_good_checkpoint(shards, tmp_path, monkeypatch):
+    inject(monkeypatch, at_step=3, factor=float("nan"))
+    with pytest.raises(TrainingDiverged, match=r"step 3: loss 'syncnet' is nan.*step-00000002.pt kept"):
+        run_expert(shards, tmp_path, steps=6, every=2)
+    assert [p.name for p in (tmp_path / "checkpoints").iterdir()] == ["step-00000002.pt"]
+    log = (tmp_path / "logs" / "train.log").read_text()
+    assert "diverged" in log and "step=3" in log
+
+
+def test_exploding_loss_stops_with_value_and_mean(shards, tmp_path, monkeypatch):
+    inject(monkeypatch, at_step=5, factor=1000.0)
+    with pytest.raises(TrainingDiverged, match=r"step 5: loss 'syncnet' = [0-9.]+ exceeds 10 x its running mean"):
+        run_expert(shards, tmp_path, steps=6, every=2, explode_window=2, explode_factor=10.0)
+
+
+def test_checkpoint_of_another_architecture_is_refused_by_name(shards, tmp_path):
+    stranger = tmp_path / "checkpoints" / "step-00000002.pt"
+    save_checkpoint(stranger, LipSyncGenerator(tiny_generator_settings()), None, 2, 0)
+    with pytest.raises(CheckpointError, match=r"step-00000002.pt does not fit SyncNet"):
+        run_expert(shards, tmp_path)
+
+
+def test_weights_only_checkpoint_cannot_resume(shards, tmp_path):
+    save_checkpoint(tmp_path / "checkpoints" / "step-00000002.pt", SyncNet(tiny_expert_settings()), None, 2, 0)
+    with pytest.raises(CheckpointError, match="holds weights only"):
+        run_expert(shards, tmp_path)
+
+
+def test_callbacks_logs_and_evaluation(shards, tmp_path):
+    seen = {"metrics": [], "checkpoints": [], "evals": []}
+    callbacks = Callbacks(
+        on_metrics=lambda step, values: seen["metrics"].append((step, values)),
+        on_checkpoint=lambda path, step: seen["checkpoints"].append((path.name, step)),
+        on_eval=lambda step, values, images: seen["evals"].append((step, values, images)),
+    )
+    _, summary = run_expert(shards, tmp_path, steps=4, every=2, callbacks=callbacks, eval_shards=shards)
+    assert [s for s, _ in seen["metrics"]] == [1, 2, 3, 4]
+    assert {"loss", "samples_per_second"} <= set(seen["metrics"][0][1])
+    assert seen["checkpoints"] == [("step-00000002.pt", 2), ("step-00000004.pt", 4)]
+    ((step, values, images),) = seen["evals"]
+    assert step == 4 and images is None and values["pairs"] == 40.0
+    assert 0.0 <= values["accuracy"] <= 1.0
+    assert summary.samples_per_rank == [16] and summary.last_eval == values
+    metrics = json.loads((tmp_path / "logs" / "metrics.json").read_text())
+    assert metrics["eval"][0]["step"] == 4 and metrics["summary"]["step"] == 4
+    lines = (tmp_path / "logs" / "train.log").read_text().splitlines()
+    assert lines[0].split()[1:3] == ["step=0", "started"] and lines[-1].split()[2] == "finished"
