@@ -21,13 +21,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-## run: install, then the main Dagster job on the embedded corpus (raw videos -> shards)
+## run: install, then the main Dagster job on the embedded corpus (raw videos -> shards -> registered models)
 run: install
 	$(BIN)/lipsync pipeline
 	@# record what the Dagster run produced in dvc.lock, so `dvc status` / `dvc repro` agree with it
 	$(BIN)/dvc commit --force --quiet
 	$(BIN)/dvc status
-	@echo "Results: data/shards/manifest.json (shards), data/*/manifest.parquet (per stage), Dagster home .dagster/ (make ui)"
+	@echo "Results: data/shards/manifest.json (shards), data/*/manifest.parquet (per stage), data/models/*/result.json (registered models), mlruns/ (make mlflow-ui), Dagster home .dagster/ (make ui)"
 
 ## test: install, lint, then the whole test suite (everything that needs no GPU)
 test: install
@@ -55,6 +55,7 @@ bench: install
 	$(BIN)/lipsync bench mel
 	$(BIN)/lipsync bench faces
 	$(BIN)/lipsync bench shards
+	$(BIN)/lipsync bench models
 	$(BIN)/lipsync bench report
 
 clean:

@@ -72,10 +72,60 @@ def shards_rows(r: dict) -> list[str]:
     ]
 
 
+def models_rows(r: dict) -> list[str]:
+    cmd = "lipsync bench models"
+    m = r["models"]
+    ours, theirs, big = m["ours_96"], m["wav2lip_96"], m["ours_256"]
+    return [
+        _row("generator size: ours vs Wav2Lip (96 px)", f"{ours['parameters'] / 1e6:.2f}M vs "
+             f"{theirs['parameters'] / 1e6:.1f}M parameters, {ours['gmac_per_frame']:.2f} vs "
+             f"{theirs['gmac_per_frame']:.2f} GMAC/frame", "", None, cmd),
+        _row(f"inference, batch {r['batch_frames']} frames, 96 px", f"{ours['inference_fps']:.0f} vs "
+             f"{theirs['inference_fps']:.0f} frames/s = {r['inference_speedup']:.1f}x",
+             f">= {r['goal_inference_speedup']:.0f}x", r["inference_speedup"] >= r["goal_inference_speedup"], cmd),
+        _row("training (L1 + sync loss, backward, Adam), 96 px", f"{ours['training_fps']:.0f} vs "
+             f"{theirs['training_fps']:.1f} frames/s = {r['training_speedup']:.1f}x", "", None, cmd),
+        _row("ours at 256 px", f"{big['inference_fps']:.0f} frames/s inference, {big['training_fps']:.0f} training, "
+             f"{big['gmac_per_frame']:.2f} GMAC/frame", "", None, cmd),
+    ]
+
+
+def training_rows(r: dict) -> list[str]:
+    cmd = "make run"
+    e, g, w = r["syncnet_expert"], r["generator"], r["wav2lip_baseline"]
+    em, gm, wm = e["metrics"], g["metrics"], w["metrics"]
+    budget = lambda x: f"{x['steps']} steps, {x['train_seconds']:.0f} s"  # noqa: E731
+    return [
+        _row("expert: off-sync accuracy, test speakers", f"{em['accuracy']:.1%} on {em['pairs']:.0f} pairs "
+             f"({budget(e)})", ">= 95%", em["accuracy"] >= 0.95, cmd),
+        _row("ours: mouth L1 vs copying the reference (test speakers)", f"{gm['mouth_l1']:.4f} vs "
+             f"{gm['copy_l1']:.4f} = {1 - gm['mouth_l1_ratio']:.0%} lower ({budget(g)})", ">= 20% lower",
+             gm["mouth_l1_ratio"] <= 0.8, cmd),
+        _row("ours: expert sync loss, generated vs real clips", f"{gm['sync_loss_generated']:.3f} vs "
+             f"{gm['sync_loss_truth']:.3f} = {gm['sync_loss_ratio']:.2f}x", "<= 1.5x",
+             gm["sync_loss_ratio"] <= 1.5, cmd),
+        _row("Wav2Lip baseline, same data and trainer, same wall-clock budget", f"mouth L1 {wm['mouth_l1']:.4f} "
+             f"({1 - wm['mouth_l1_ratio']:.0%} vs copy), sync ratio {wm['sync_loss_ratio']:.2f}x ({budget(w)})",
+             "", None, cmd),
+    ]
+
+
+def snapshot_training(project: Project) -> None:
+    """Copy the trained models' results (data/models/*/result.json) into the bench folder."""
+    from lipsync.atomic import write_json
+
+    stages = ("syncnet_expert", "generator", "wav2lip_baseline")
+    if all(project.layout.model_result(s).exists() for s in stages):
+        results = {s: json.loads(project.layout.model_result(s).read_text()) for s in stages}
+        write_json(project.layout.bench / "training.json", results)
+
+
 def write_report(project: Project) -> dict:
+    snapshot_training(project)
     rows = ["| figure | measured | goal | | command |", "|---|---|---|---|---|"]
     used = []
-    for name, build in (("faces", faces_rows), ("mel", mel_rows), ("shards", shards_rows)):
+    for name, build in (("faces", faces_rows), ("mel", mel_rows), ("shards", shards_rows), ("models", models_rows),
+                        ("training", training_rows)):
         result = _load(project, name)
         if result:
             rows += build(result)
