@@ -1,4 +1,9 @@
-"""Assets ``syncnet_expert``, ``generator`` and ``wav2lip_baseline`` (group ``training``)."""
+"""Assets ``syncnet_expert``, ``generator`` and ``wav2lip_baseline`` (group ``training``).
+
+The three differ only in their runner and catalogue text, so one factory builds them.
+"""
+
+from types import ModuleType
 
 import dagster as dg
 
@@ -27,31 +32,29 @@ def training_metadata(result: dict, layout) -> dict:
     return meta
 
 
-@dg.asset(group_name="training", deps=["shards"], code_version="1")
-def syncnet_expert(context: dg.AssetExecutionContext, lipsync: LipsyncProject) -> dg.MaterializeResult:
-    """The lip-sync expert (SyncNet: lower half of 5 frames vs a 16-step mel window), trained on
-    the train shards; off-sync accuracy on the held-out speakers; registered `syncnet-expert`."""
-    project = lipsync.open()
-    result = expert_stage.run(project.params, project.layout)
-    context.log.info(f"syncnet_expert: {result['model']} {result['metrics']}")
-    return dg.MaterializeResult(metadata=training_metadata(result, project.layout))
+def training_asset(stage: ModuleType, deps: list[str], description: str) -> dg.AssetsDefinition:
+    @dg.asset(name=stage.STAGE, group_name="training", deps=deps, code_version="1", description=description)
+    def _asset(context: dg.AssetExecutionContext, lipsync: LipsyncProject) -> dg.MaterializeResult:
+        project = lipsync.open()
+        result = stage.run(project.params, project.layout)
+        context.log.info(f"{stage.STAGE}: {result['model']} {result['metrics']}")
+        return dg.MaterializeResult(metadata=training_metadata(result, project.layout))
+
+    return _asset
 
 
-@dg.asset(group_name="training", deps=["shards", "syncnet_expert"], code_version="1")
-def generator(context: dg.AssetExecutionContext, lipsync: LipsyncProject) -> dg.MaterializeResult:
-    """Our generator (audio encoder, face encoder, cross-attention fusion, U-Net decoder, blend-mask
-    compositor) trained with L1 + the frozen expert's sync loss; registered `lipsync-generator`."""
-    project = lipsync.open()
-    result = generator_stage.run(project.params, project.layout)
-    context.log.info(f"generator: {result['model']} {result['metrics']}")
-    return dg.MaterializeResult(metadata=training_metadata(result, project.layout))
-
-
-@dg.asset(group_name="training", deps=["shards", "syncnet_expert"], code_version="1")
-def wav2lip_baseline(context: dg.AssetExecutionContext, lipsync: LipsyncProject) -> dg.MaterializeResult:
-    """The published Wav2Lip generator trained from scratch on the same shards with the same
-    trainer and about the same wall-clock budget; registered `wav2lip-baseline`."""
-    project = lipsync.open()
-    result = wav2lip_stage.run(project.params, project.layout)
-    context.log.info(f"wav2lip_baseline: {result['model']} {result['metrics']}")
-    return dg.MaterializeResult(metadata=training_metadata(result, project.layout))
+syncnet_expert = training_asset(
+    expert_stage, ["shards"],
+    "The lip-sync expert (SyncNet: lower half of 5 frames vs a 16-step mel window), trained on the train "
+    "shards; off-sync accuracy on the held-out speakers; registered as `syncnet-expert`.",
+)
+generator = training_asset(
+    generator_stage, ["shards", "syncnet_expert"],
+    "Our generator (audio encoder, face encoder, cross-attention fusion, U-Net decoder, blend-mask compositor) "
+    "trained with L1 + the frozen expert's sync loss; registered as `lipsync-generator`.",
+)
+wav2lip_baseline = training_asset(
+    wav2lip_stage, ["shards", "syncnet_expert"],
+    "The published Wav2Lip generator trained from scratch on the same shards, with the same trainer and about "
+    "the same wall-clock budget; registered as `wav2lip-baseline`.",
+)
