@@ -1,4 +1,4 @@
-"""Augmentations of expert pairs: what changes between speakers must not decide sync.
+"""Augmentations: what changes between speakers must not decide sync, nor the generated face.
 
 With a handful of training speakers the expert otherwise learns their voices and faces
 instead of the link between sound and mouth. Per pair, drawn from the view generator:
@@ -12,6 +12,12 @@ instead of the link between sound and mouth. Per pair, drawn from the view gener
 
 The same transform applies to all T frames of a window (and to all audio windows given
 together), so mouth motion and relative timing are untouched.
+
+Generator windows (:func:`augment_window`) get one colour transform shared by the target
+and the reference frames: a per-channel gain in [1 - color, 1 + color] and, with
+``shuffle_channels``, a random permutation of R, G, B. With two or three training faces
+the generator otherwise learns their skin instead of copying the reference's; geometry is
+left alone so boxes and landmarks stay valid.
 """
 
 from __future__ import annotations
@@ -34,6 +40,14 @@ class AugmentSettings:
     shift_px: int
     mel_gain: float
     mel_shift: int
+
+
+@dataclass(frozen=True)
+class WindowAugmentSettings:
+    """Generator windows: color, the per-channel gain range; shuffle_channels: permute RGB."""
+
+    color: float
+    shuffle_channels: bool
 
 
 def shift_edges(array: np.ndarray, shift: int, axis: int) -> np.ndarray:
@@ -66,3 +80,15 @@ def augment_mel(mel: np.ndarray, rng: np.random.Generator, settings: AugmentSett
     if settings.mel_gain:
         mel = mel + np.float32(rng.uniform(-settings.mel_gain, settings.mel_gain))
     return np.clip(mel, -MEL_LIMIT, MEL_LIMIT).astype(np.float32)
+
+
+def augment_window(window: dict, rng: np.random.Generator, settings: WindowAugmentSettings) -> dict:
+    """A generator window with one colour transform applied to its 'target' and 'reference'
+    (uint8 (T, S, S, 3) each); the other entries are unchanged."""
+    order = rng.permutation(3) if settings.shuffle_channels else np.arange(3)
+    gains = rng.uniform(1 - settings.color, 1 + settings.color, size=3).astype(np.float32)
+    out = dict(window)
+    for name in ("target", "reference"):
+        frames = window[name][..., order].astype(np.float32) * gains  # (T, S, S, 3)
+        out[name] = np.clip(frames, 0, 255).astype(np.uint8)
+    return out

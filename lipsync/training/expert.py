@@ -73,7 +73,9 @@ def expert_eval_set(
 def expert_accuracy(
     syncnet: SyncNet, eval_set: ExpertEvalSet, geometry: WindowGeometry, threshold: float, batch: int
 ) -> dict[str, float]:
-    """accuracy / in_sync_accuracy / off_sync_accuracy (fractions), loss (BCE, nats), pairs (count)."""
+    """accuracy / in_sync_accuracy / off_sync_accuracy (fractions at ``threshold``), auc (the
+    threshold-free chance that an in-sync pair outscores an off-sync one), loss (BCE, nats),
+    pairs (count)."""
     was_training = syncnet.training
     syncnet.eval()
     device = next(syncnet.parameters()).device
@@ -90,9 +92,20 @@ def expert_accuracy(
         "accuracy": float(correct.mean()),
         "in_sync_accuracy": float(correct[y == 1].mean()),
         "off_sync_accuracy": float(correct[y == 0].mean()),
+        "auc": ranking_auc(p, y),
         "loss": float(loss),
         "pairs": float(len(y)),
     }
+
+
+def ranking_auc(scores: Tensor, labels: Tensor) -> float:
+    """Area under the ROC curve of (N,) scores for (N,) 0/1 labels; ties count one half."""
+    positives, negatives = scores[labels == 1], scores[labels == 0]
+    if len(positives) == 0 or len(negatives) == 0:
+        return float("nan")
+    above = (positives[:, None] > negatives[None, :]).float().mean()
+    ties = (positives[:, None] == negatives[None, :]).float().mean()
+    return float(above + 0.5 * ties)
 
 
 def balanced_bce(probability: Tensor, labels: Tensor) -> Tensor:

@@ -98,7 +98,8 @@ class GeneratorTask:
             self.discriminator.requires_grad_(True)
             loss, metrics["adversarial"] = loss + s.adversarial.weight * fooled, float(fooled.detach())
         metrics["loss"] = float(loss.detach())
-        yield LossTerm("generator", loss, metrics)
+        phase = "generator" + ("+sync" if sync_weight else "") + ("+adversarial" if adversarial else "")
+        yield LossTerm("generator", loss, metrics, guard=phase)  # a new running mean when a term switches on
         if adversarial:
             frames = torch.cat([frames_of(target), frames_of(face.detach())])  # one forward: DDP-friendly
             logits = self.critic(frames)  # (2N, 1, h, w)

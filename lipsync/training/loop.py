@@ -46,11 +46,14 @@ from lipsync.training.state import (
 
 class LossTerm(NamedTuple):
     """optimizer: key of the optimiser this loss steps; loss: scalar tensor with grad;
-    metrics: floats to log (means over the log interval)."""
+    metrics: floats to log (means over the log interval); guard: the running mean the loss
+    guard compares it with (default: the optimizer key). A task names a new one when its
+    loss changes definition, e.g. once a scheduled term switches on."""
 
     optimizer: str
     loss: Tensor
     metrics: dict[str, float]
+    guard: str | None = None
 
 
 class Task(Protocol):
@@ -113,7 +116,7 @@ def run_step(task: Task, batch: dict[str, Tensor], step: int, guard: LossGuard, 
         if term is None:
             return metrics
         value = float(mean_across(term.loss.detach().float().reshape(1)))
-        problem = guard.problem(term.optimizer, value)
+        problem = guard.problem(term.guard or term.optimizer, value)
         if problem:
             raise TrainingDiverged(
                 f"training stopped at step {step + 1}: {problem}; weights not updated, last good checkpoint "

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lipsync.training.augment import AugmentSettings
+from lipsync.training.augment import AugmentSettings, WindowAugmentSettings
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,8 @@ class DataSettings:
     silence_level: a mel window whose maximum (normalised log-mel, [-4, 4]) is below this
         is silent; off-sync pairs whose two audio windows are both silent are dropped.
     reference_gap: minimum distance in frames between a reference frame and every target frame.
-    augment: expert training pairs only (see :mod:`lipsync.training.augment`).
+    augment: expert training pairs; window_augment: generator training windows (see
+        :mod:`lipsync.training.augment`).
     """
 
     loader_workers: int
@@ -69,6 +70,7 @@ class DataSettings:
     silence_level: float
     reference_gap: int
     augment: AugmentSettings
+    window_augment: WindowAugmentSettings
 
     def __post_init__(self) -> None:
         low, high = self.negative_offsets
@@ -76,6 +78,8 @@ class DataSettings:
             raise ValueError(
                 f"training.data.negative_offsets must be [min, max], 1 <= min <= max: {self.negative_offsets}"
             )
+        if self.expert_negatives < 1:
+            raise ValueError(f"training.data.expert_negatives must be >= 1, got {self.expert_negatives}")
         if self.loader_workers and self.epoch_batches % self.loader_workers:
             raise ValueError(
                 f"training.data.epoch_batches ({self.epoch_batches}) must be a multiple of "

@@ -18,6 +18,7 @@ import numpy as np
 
 from lipsync.audio.mel import MelSettings, mel_start_index
 from lipsync.data.shards import Sample
+from lipsync.training.augment import augment_window
 from lipsync.training.settings import DataSettings
 
 
@@ -121,6 +122,7 @@ def generator_windows(
 def generator_view(
     sample: Sample, rng: np.random.Generator, geometry: WindowGeometry, data: DataSettings
 ) -> list[dict]:
-    """Training view for the generators: ``views_per_segment`` :func:`generator_windows`
-    (never mirrored: their boxes and landmarks would no longer match)."""
-    return generator_windows(sample, geometry, data, rng, data.views_per_segment)
+    """Training view for the generators: ``views_per_segment`` :func:`generator_windows`, each
+    recoloured (``data.window_augment``; never mirrored: boxes and landmarks stay valid)."""
+    windows = generator_windows(sample, geometry, data, rng, data.views_per_segment)
+    return [augment_window(window, rng, data.window_augment) for window in windows]

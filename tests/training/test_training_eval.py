@@ -22,6 +22,7 @@ from lipsync.training import (
     mouth_l1,
     sample_grid,
 )
+from lipsync.training.expert import ranking_auc
 from lipsync.training.windows import is_silent, mel_window
 from tests.training.training_fixtures import geometry, real_training, segment, tiny_expert_settings
 
@@ -121,3 +122,9 @@ def test_expert_accuracy_counts_both_classes_at_the_threshold():
     assert (yes["accuracy"], yes["in_sync_accuracy"], yes["off_sync_accuracy"], yes["pairs"]) == (0.5, 1.0, 0.0, 20.0)
     no = expert_accuracy(ConstantExpert(False), eval_set, geometry(), 0.5, 8)
     assert (no["accuracy"], no["in_sync_accuracy"], no["off_sync_accuracy"]) == (0.5, 0.0, 1.0)
+    assert yes["auc"] == no["auc"] == 0.5  # constant scores rank nothing
+
+
+def test_ranking_auc_counts_ordered_pairs():
+    scores, labels = torch.tensor([0.9, 0.4, 0.5, 0.1]), torch.tensor([1.0, 1.0, 0.0, 0.0])
+    assert ranking_auc(scores, labels) == 0.75  # 0.9 beats both negatives, 0.4 beats one

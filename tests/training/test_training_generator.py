@@ -94,8 +94,9 @@ def test_loss_is_l1_plus_scheduled_sync_plus_mask_prior(shards):
     settings = tiny_training().generator  # sync_start 2
     task = GeneratorTask(LipSyncGenerator(tiny_generator_settings()), SyncNet(tiny_expert_settings()), settings)
     batch = batch_of(shards)
-    early = next(task.terms(batch, step=1)).metrics
-    late = next(task.terms(batch, step=2)).metrics
+    early_term, late_term = next(task.terms(batch, step=1)), next(task.terms(batch, step=2))
+    assert (early_term.guard, late_term.guard) == ("generator", "generator+sync")  # the guard restarts its mean
+    early, late = early_term.metrics, late_term.metrics
     assert early["loss"] == pytest.approx(early["l1"] + settings.mask_prior_weight * early["mask_prior"], rel=1e-5)
     expected = late["l1"] + settings.sync_weight * late["sync"] + settings.mask_prior_weight * late["mask_prior"]
     assert late["loss"] == pytest.approx(expected, rel=1e-5)

@@ -10,7 +10,14 @@ import pytest
 
 from lipsync.settings import ParamsError, from_mapping
 from lipsync.training import TrainingSettings
-from lipsync.training.augment import AugmentSettings, augment_faces, augment_mel, shift_edges
+from lipsync.training.augment import (
+    AugmentSettings,
+    WindowAugmentSettings,
+    augment_faces,
+    augment_mel,
+    augment_window,
+    shift_edges,
+)
 from tests.training.training_fixtures import training_section
 
 
@@ -55,3 +62,14 @@ def test_augmentations_keep_shapes_ranges_and_motion():
 def test_shift_edges_replicates_the_border():
     assert shift_edges(np.arange(5), 2, 0).tolist() == [0, 0, 0, 1, 2]
     assert shift_edges(np.arange(5), -1, 0).tolist() == [1, 2, 3, 4, 4]
+
+
+def test_window_recolouring_is_shared_by_target_and_reference():
+    rng = np.random.default_rng(0)
+    frames = np.zeros((5, 8, 8, 3), dtype=np.uint8)
+    frames[..., 0], frames[..., 1], frames[..., 2] = 100, 150, 200
+    window = {"target": frames, "reference": frames.copy(), "boxes": np.ones((5, 4), np.float32)}
+    out = augment_window(window, rng, WindowAugmentSettings(color=0.2, shuffle_channels=True))
+    assert np.array_equal(out["target"], out["reference"]) and out["boxes"] is window["boxes"]
+    assert not np.array_equal(out["target"], frames)  # recoloured
+    assert out["target"].dtype == np.uint8 and (out["target"] == out["target"][0, 0, 0]).all()

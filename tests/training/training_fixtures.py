@@ -26,12 +26,12 @@ LOUD, QUIET = 2.0, -3.5
 
 
 def training_section() -> dict:
-    """The ``training:`` mapping. Until the lead pastes it into params.yaml it lives in the
-    scratch file; repoint this one function then."""
-    params = yaml.safe_load((ROOT / "params.yaml").read_text())
-    if "training" in params:
-        return params["training"]
-    return yaml.safe_load((ROOT / "lipsync/training/params_training.yaml.txt").read_text())["training"]
+    """The ``training:`` mapping: from the scratch file while it exists (it carries changes not
+    yet pasted into params.yaml), else from params.yaml. Repoint this one function."""
+    scratch = ROOT / "lipsync/training/params_training.yaml.txt"
+    if scratch.is_file():
+        return yaml.safe_load(scratch.read_text())["training"]
+    return yaml.safe_load((ROOT / "params.yaml").read_text())["training"]
 
 
 def params_sections() -> dict:
