@@ -7,7 +7,7 @@
 | ``pairs`` / ``augment`` | the expert's pairs and training groups; their augmentations |
 | ``data`` | :class:`BatchStream`: seeded, resumable WebDataset batches per rank |
 | ``evalsets`` | :func:`read_split`: a whole held-out split in memory |
-| ``loop`` | :func:`train`: steps, checkpoints, resume, loss guard, logs, callbacks |
+| ``loop`` / ``task`` | :func:`train`: steps, checkpoints, resume, loss guard, logs, callbacks; the task protocol |
 | ``state`` / ``guard`` / ``logs`` | checkpoint files, the NaN/explosion guard, train.log + metrics.json |
 | ``distributed`` | torchrun / DDP set-up (gloo on CPU, NCCL on CUDA) |
 | ``expert`` | :func:`train_expert`, :func:`expert_accuracy` (off-sync classification) |
@@ -17,10 +17,18 @@
 | ``launch`` | ``python -m lipsync.training.launch``: one run, under torchrun or not |
 """
 
+from lipsync.training.augment import AugmentSettings, WindowAugmentSettings
 from lipsync.training.data import BatchStream, DataPosition, ShardError, collate_expert, collate_generator, shard_urls
 from lipsync.training.distributed import Distributed, setup, teardown
 from lipsync.training.evalsets import read_split
-from lipsync.training.expert import ExpertEvalSet, ExpertTask, expert_accuracy, expert_eval_set, train_expert
+from lipsync.training.expert import (
+    ExpertEvalSet,
+    ExpertTask,
+    expert_accuracy,
+    expert_eval_set,
+    ranking_auc,
+    train_expert,
+)
 from lipsync.training.generator import GeneratorTask, train_generator
 from lipsync.training.generator_adapters import OursAdapter, Wav2LipAdapter, expert_sync_loss, leak_free_original
 from lipsync.training.generator_eval import (
@@ -31,7 +39,7 @@ from lipsync.training.generator_eval import (
     sample_grid,
 )
 from lipsync.training.guard import LossGuard, TrainingDiverged
-from lipsync.training.loop import Callbacks, LossTerm, RunPaths, Task, TrainingSummary, train
+from lipsync.training.loop import train
 from lipsync.training.mouth import box_mask, mouth_boxes_from_landmarks, mouth_l1
 from lipsync.training.pairs import expert_groups, expert_pairs, expert_view
 from lipsync.training.settings import (
@@ -44,10 +52,12 @@ from lipsync.training.settings import (
     PerceptualSettings,
     TrainingSettings,
 )
+from lipsync.training.task import Callbacks, LossTerm, RunPaths, Task, TrainingSummary
 from lipsync.training.windows import WindowGeometry, generator_view, generator_windows
 
 __all__ = [
     "AdversarialSettings",
+    "AugmentSettings",
     "BatchStream",
     "Callbacks",
     "DataPosition",
@@ -73,6 +83,7 @@ __all__ = [
     "TrainingSettings",
     "TrainingSummary",
     "Wav2LipAdapter",
+    "WindowAugmentSettings",
     "WindowGeometry",
     "box_mask",
     "collate_expert",
@@ -90,6 +101,7 @@ __all__ = [
     "leak_free_original",
     "mouth_boxes_from_landmarks",
     "mouth_l1",
+    "ranking_auc",
     "read_split",
     "sample_grid",
     "setup",

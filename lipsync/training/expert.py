@@ -30,9 +30,10 @@ from lipsync.models import SyncNet, sync_probability
 from lipsync.training.data import BatchStream, collate_expert, shard_urls
 from lipsync.training.distributed import Distributed, wrap
 from lipsync.training.evalsets import read_split
-from lipsync.training.loop import Callbacks, LossTerm, RunPaths, TrainingSummary, train
+from lipsync.training.loop import train
 from lipsync.training.pairs import expert_pair, expert_view, negative_for
 from lipsync.training.settings import DataSettings, ExpertTrainingSettings
+from lipsync.training.task import Callbacks, LossTerm, RunPaths, TrainingSummary
 from lipsync.training.windows import WindowGeometry, window_starts
 
 

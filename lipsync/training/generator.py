@@ -30,9 +30,10 @@ from lipsync.training.distributed import Distributed, wrap
 from lipsync.training.evalsets import read_split
 from lipsync.training.generator_adapters import adapter_for, expert_sync_loss
 from lipsync.training.generator_eval import GeneratorEvalSet, evaluate_generator, frames_of, generator_eval_set
-from lipsync.training.loop import Callbacks, LossTerm, RunPaths, TrainingSummary, train
+from lipsync.training.loop import train
 from lipsync.training.perceptual import build_perceptual
 from lipsync.training.settings import DataSettings, GeneratorTrainingSettings
+from lipsync.training.task import Callbacks, LossTerm, RunPaths, TrainingSummary
 from lipsync.training.windows import WindowGeometry, generator_view
 
 MouthBoxes = Callable[[GeneratorEvalSet], np.ndarray]  # eval set -> (N, 5, 4) crop pixels

@@ -14,6 +14,10 @@ Exact resume: weights, optimiser moments, RNG states, the guard and the data pos
 ``(epoch, batch)`` are all in the checkpoint, and the data stream is a pure function of
 (seed, epoch, rank, worker); in one CPU process a run stopped and resumed ends with
 bit-identical weights to an uninterrupted one.
+
+The types a task deals in (:class:`LossTerm`, :class:`Task`, :class:`RunPaths`,
+:class:`Callbacks`, :class:`TrainingSummary`) live in :mod:`lipsync.training.task` and are
+re-exported here.
 """
 
 from __future__ import annotations
@@ -21,14 +25,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import NamedTuple, Protocol
 
-import numpy as np
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 from lipsync.training.data import BatchStream, DataPosition
 from lipsync.training.distributed import Distributed, gathered, mean_across
@@ -42,61 +41,9 @@ from lipsync.training.state import (
     prune_checkpoints,
     save_training_state,
 )
+from lipsync.training.task import Callbacks, LossTerm, RunPaths, Task, TrainingSummary
 
-
-class LossTerm(NamedTuple):
-    """optimizer: key of the optimiser this loss steps; loss: scalar tensor with grad;
-    metrics: floats to log (means over the log interval); guard: the running mean the loss
-    guard compares it with (default: the optimizer key). A task names a new one when its
-    loss changes definition, e.g. once a scheduled term switches on."""
-
-    optimizer: str
-    loss: Tensor
-    metrics: dict[str, float]
-    guard: str | None = None
-
-
-class Task(Protocol):
-    """modules / optimizers: same keys, the primary model first (its weights become the
-    checkpoint's ``state_dict``)."""
-
-    modules: dict[str, nn.Module]
-    optimizers: dict[str, torch.optim.Optimizer]
-
-    def distribute(self, context: Distributed) -> None: ...  # move to device, wrap for DDP
-
-    def terms(self, batch: dict[str, Tensor], step: int) -> Iterator[LossTerm]: ...
-
-    def evaluate(self, step: int) -> tuple[dict[str, float], np.ndarray | None]: ...  # rank 0 only
-
-
-@dataclass(frozen=True)
-class RunPaths:
-    """checkpoints: folder of ``step-*.pt``; log: ``train.log``; metrics: ``metrics.json``."""
-
-    checkpoints: Path
-    log: Path
-    metrics: Path
-
-
-@dataclass(frozen=True)
-class Callbacks:
-    """Hooks for tracking (MLflow...), called on rank 0 only. images: uint8 (H, W, 3) RGB or None."""
-
-    on_metrics: Callable[[int, dict[str, float]], None] | None = None
-    on_checkpoint: Callable[[Path, int], None] | None = None
-    on_eval: Callable[[int, dict[str, float], np.ndarray | None], None] | None = None
-
-
-@dataclass
-class TrainingSummary:
-    step: int
-    resumed_from: int
-    samples_per_rank: list[int]
-    seconds: float
-    samples_per_second: float
-    checkpoint: Path | None
-    last_eval: dict[str, float] = field(default_factory=dict)
+__all__ = ["Callbacks", "LossTerm", "RunPaths", "Task", "TrainingSummary", "autocast", "run_step", "train"]
 
 
 def autocast(context: Distributed, settings: LoopSettings) -> contextlib.AbstractContextManager:
@@ -119,7 +66,7 @@ def run_step(task: Task, batch: dict[str, Tensor], step: int, guard: LossGuard, 
         problem = guard.problem(term.guard or term.optimizer, value)
         if problem:
             raise TrainingDiverged(
-                f"training stopped at step {step + 1}: {problem}; weights not updated, last good checkpoint "
+                f"training stopped at step {step + 1}: {problem}; this update was not applied, last good checkpoint "
                 f"{last_good} kept. Lower the learning rate or check the data, then resume."
             )
         optimizer = task.optimizers[term.optimizer]
