@@ -62,12 +62,27 @@ def test_fusion_keeps_shape_and_listens_to_audio():
 
 
 @pytest.mark.parametrize("size", [96, 256])
-def test_lip_decoder_face_in_unit_range(size):
+def test_lip_decoder_edits_the_base_face_within_unit_range(size):
     settings = generator_settings(size)
     features = [torch.randn(1, w, size >> i, size >> i) * 5 for i, w in enumerate(settings.widths)]
-    face = LipDecoder(settings.widths)(features)
+    base = torch.rand(1, 3, size, size)
+    decoder = LipDecoder(settings.widths)
+    with torch.no_grad():
+        assert torch.equal(decoder(features, base), base)  # untrained: the base, exactly
+        torch.nn.init.normal_(decoder.to_rgb.weight, std=1.0)  # a trained-looking change
+        face = decoder(features, base)
     assert face.shape == (1, 3, size, size)
     assert face.min() >= 0 and face.max() <= 1
+    assert (face - base).abs().mean() > 0.05
+
+
+def test_untrained_generator_returns_reference_mouth_under_target_eyes():
+    model = LipSyncGenerator(generator_settings(96)).eval()
+    target, reference = torch.rand(2, 3, 96, 96), torch.rand(2, 3, 96, 96)
+    with torch.no_grad():
+        out = model(generator_input(target, reference), mel(2))
+    assert torch.equal(out.generated[..., :48, :], target[..., :48, :])
+    assert torch.equal(out.generated[..., 48:, :], reference[..., 48:, :])
 
 
 @pytest.mark.parametrize("size", [96, 256])
@@ -123,6 +138,7 @@ def test_generator_output_at_every_size(size):
 def test_generator_windows_and_audio_dependence():
     torch.manual_seed(0)
     model = LipSyncGenerator(generator_settings(96)).eval()
+    torch.nn.init.normal_(model.lip_decoder.to_rgb.weight, std=0.1)  # trained-looking: not the identity
     faces = torch.rand(2, 6, 5, 96, 96)
     windows = mel(10).view(2, 5, 1, 80, 16)
     with torch.no_grad():

@@ -4,6 +4,13 @@ Each level halves the channels with a 1x1 convolution at the coarse resolution (
 than convolving the wide tensor after up-sampling), doubles the grid, concatenates the
 encoder skip of that size and mixes with a 3x3 convolution. The skips carry the pose and
 upper face; the decoder mainly has to draw the mouth.
+
+The decoder predicts a *change* to a base face, not the face itself: the output is
+``clamp(base + delta, 0, 1)`` with the last convolution zero-initialised, so an untrained
+generator returns its base exactly (see :func:`lipsync.models.generator.model.base_face`)
+and training only has to learn where the mouth differs. Predicting the whole face made a
+small CPU-budget generator spend its steps re-learning cheeks, chin and background, and
+after 1,500 steps its mouths were still worse than copying the reference.
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ class UpLevel(nn.Module):
 
 
 class LipDecoder(nn.Module):
-    """Encoder features (full resolution first, bottleneck last) -> face (B, 3, S, S) in [0, 1].
+    """Encoder features (full resolution first, bottleneck last) + base (B, 3, S, S) -> face (B, 3, S, S) in [0, 1].
 
     widths: the encoder widths, full resolution first (``GeneratorSettings.widths``); the
     bottleneck entry of ``features`` is replaced by its audio-conditioned version.
@@ -41,9 +48,11 @@ class LipDecoder(nn.Module):
         super().__init__()
         self.levels = nn.ModuleList(UpLevel(deep, shallow) for shallow, deep in pairwise(widths))
         self.to_rgb = nn.Conv2d(widths[0], 3, 3, 1, 1)
+        nn.init.zeros_(self.to_rgb.weight)  # start as the identity on the base face
+        nn.init.zeros_(self.to_rgb.bias)
 
-    def forward(self, features: list[Tensor]) -> Tensor:
+    def forward(self, features: list[Tensor], base: Tensor) -> Tensor:
         x = features[-1]  # (B, w_L, S/2**L, S/2**L)
         for level, skip in zip(reversed(self.levels), reversed(features[:-1]), strict=True):
             x = level(x, skip)  # (B, w_l, S/2**l, S/2**l)
-        return torch.sigmoid(self.to_rgb(x))  # (B, 3, S, S)
+        return (base + self.to_rgb(x)).clamp(0.0, 1.0)  # (B, 3, S, S)

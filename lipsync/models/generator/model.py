@@ -7,7 +7,7 @@ and with a resolution switch up to 256 px. The data flow, for one frame:
     faces (B, 6, S, S) --FaceEncoder--> skips [(B, w0, S, S) ... (B, wL, S/2^L, S/2^L)]
     mel (B, 1, 80, 16) --AudioEncoder--> audio tokens (B, N_a, D)
     bottleneck + audio tokens --AudioFusion--> conditioned bottleneck (B, wL, S/2^L, S/2^L)
-    skips --LipDecoder--> generated face (B, 3, S, S) in [0, 1]
+    skips + base face --LipDecoder--> generated face (B, 3, S, S) in [0, 1] (base + a learnt change)
     generated + original --FaceCompositor--> output (B, 3, S, S), mask (B, 1, S, S)
 """
 
@@ -67,7 +67,7 @@ class LipSyncGenerator(nn.Module):
         features = self.face_encoder(faces)  # [(N, w_l, S/2**l, S/2**l)]
         audio = self.audio_encoder(mel)  # (N, N_a, D)
         features[-1] = self.fusion(features[-1], audio)  # (N, w_L, S/2**L, S/2**L)
-        generated = self.lip_decoder(features)  # (N, 3, S, S)
+        generated = self.lip_decoder(features, base_face(faces))  # (N, 3, S, S)
         face, mask = generated, None
         if original is not None:
             face, mask = self.compositor(generated, original)  # (N, 3, S, S), (N, 1, S, S)
@@ -93,6 +93,17 @@ def generator_input(target: Tensor, reference: Tensor) -> Tensor:
     masked = target.clone()
     masked[..., target.shape[-2] // 2 :, :] = 0.0
     return torch.cat([masked, reference], dim=1)
+
+
+def base_face(faces: Tensor) -> Tensor:
+    """The face the decoder edits: (B, 6, S, S) generator input -> (B, 3, S, S).
+
+    The masked target's upper half over the reference's lower half: the pose and upper face
+    of the frame being dubbed with a real (but wrong) mouth of the same person. Built from
+    the input alone, so training and inference see the same base.
+    """
+    half = faces.shape[-2] // 2
+    return torch.cat([faces[:, :3, :half], faces[:, 3:, half:]], dim=-2)
 
 
 def _frames(windows: Tensor) -> Tensor:
