@@ -1,9 +1,10 @@
 """The training loop shared by the expert, our generator and the Wav2Lip baseline.
 
 A :class:`Task` owns its models, optimisers and losses; the loop owns everything around
-them: the step budget, device and DDP, bfloat16 autocast on CUDA, the loss guard,
-checkpoints (every ``checkpoint_every`` steps and at the end, rank 0, atomic), resuming
-from the newest checkpoint, evaluation, logs and callbacks.
+them: the step budget, the learning-rate schedule (:func:`lr_factor`), device and DDP,
+bfloat16 autocast on CUDA, the loss guard, checkpoints (every ``checkpoint_every`` steps
+and at the end, rank 0, atomic), resuming from the newest checkpoint, evaluation, logs
+and callbacks.
 
 A task's ``terms(batch, step)`` is a generator of :class:`LossTerm`: the loop takes one
 term, checks it (averaged over ranks, so every rank decides alike), back-propagates it and
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import math
 import time
 
 import torch
@@ -43,7 +45,7 @@ from lipsync.training.state import (
 )
 from lipsync.training.task import Callbacks, LossTerm, RunPaths, Task, TrainingSummary
 
-__all__ = ["Callbacks", "LossTerm", "RunPaths", "Task", "TrainingSummary", "autocast", "run_step", "train"]
+__all__ = ["Callbacks", "LossTerm", "RunPaths", "Task", "TrainingSummary", "autocast", "lr_factor", "run_step", "train"]
 
 
 def autocast(context: Distributed, settings: LoopSettings) -> contextlib.AbstractContextManager:
@@ -51,6 +53,23 @@ def autocast(context: Distributed, settings: LoopSettings) -> contextlib.Abstrac
     if context.device.type == "cuda" and settings.mixed_precision:
         return torch.autocast("cuda", dtype=torch.bfloat16)
     return contextlib.nullcontext()
+
+
+def lr_factor(step: int, settings: LoopSettings) -> float:
+    """Learning-rate multiplier of the update that makes step ``step + 1``: a half-cosine from
+    1 at step 0 down to ``final_lr`` at the last step. A pure function of the step, so a
+    resumed run follows the same schedule."""
+    progress = min(step / max(settings.steps - 1, 1), 1.0)
+    return settings.final_lr + (1.0 - settings.final_lr) * 0.5 * (1.0 + math.cos(math.pi * progress))
+
+
+def set_learning_rates(optimizers: dict[str, torch.optim.Optimizer], factor: float) -> None:
+    """Scale every parameter group's own base rate (kept as ``initial_lr``, as torch's
+    schedulers do; saved with the optimiser state) by ``factor``."""
+    for optimizer in optimizers.values():
+        for group in optimizer.param_groups:
+            group.setdefault("initial_lr", group["lr"])
+            group["lr"] = group["initial_lr"] * factor
 
 
 def run_step(task: Task, batch: dict[str, Tensor], step: int, guard: LossGuard, amp, last_good: str) -> dict:
@@ -135,6 +154,7 @@ class _Run:
 
     def train_step(self, batch: dict[str, Tensor]) -> None:
         try:
+            set_learning_rates(self.task.optimizers, lr_factor(self.step, self.settings))
             metrics = run_step(self.task, batch, self.step, self.guard, self.amp, self.last_good)
         except TrainingDiverged as error:
             self.log.event("diverged", self.step + 1, message=str(error))

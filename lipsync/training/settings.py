@@ -22,13 +22,16 @@ class LoopSettings:
     explode_factor: a loss above this many times its running mean stops the run;
     explode_window: steps the running mean averages over (an EMA of that span), and the
     check waits for that many steps first. mixed_precision: bfloat16 autocast on CUDA
-    (ignored on CPU, where training is always float32).
+    (ignored on CPU, where training is always float32). final_lr: the learning rate at the
+    last step as a fraction of ``lr`` (and of every other optimiser's own rate), reached by
+    a half-cosine from step 0; 1.0 keeps the rates constant.
     """
 
     steps: int
     batch: int
     lr: float
     betas: tuple[float, float]
+    final_lr: float
     log_every: int
     checkpoint_every: int
     keep_checkpoints: int
@@ -41,6 +44,8 @@ class LoopSettings:
         for name in ("steps", "batch", "log_every", "checkpoint_every", "keep_checkpoints", "eval_every"):
             if getattr(self, name) < 1:
                 raise ValueError(f"training loop key '{name}' must be >= 1, got {getattr(self, name)}")
+        if not 0.0 < self.final_lr <= 1.0:
+            raise ValueError(f"training loop key 'final_lr' must be in (0, 1], got {self.final_lr}")
 
 
 @dataclass(frozen=True)

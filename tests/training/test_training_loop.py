@@ -12,6 +12,7 @@ import torch
 import lipsync.training.expert as expert_module
 from lipsync.models import CheckpointError, LipSyncGenerator, SyncNet, save_checkpoint
 from lipsync.training import Callbacks, RunPaths, TrainingDiverged, setup, train_expert
+from lipsync.training.loop import lr_factor, set_learning_rates
 from tests.training.training_fixtures import (
     geometry,
     tiny_expert_settings,
@@ -70,6 +71,30 @@ def test_killed_and_resumed_run_ends_with_identical_weights(shards, tmp_path):
     assert [entry["step"] for entry in metrics["train"]] == [1, 2, 3, 4, 5, 6]  # step 5 logged once
     log = (tmp_path / "killed" / "logs" / "train.log").read_text().splitlines()
     assert any(" resumed " in line and "step-00000004.pt" in line for line in log)
+
+
+def test_learning_rate_decays_on_a_half_cosine_to_final_lr():
+    loop = dataclasses.replace(tiny_training(steps=5).expert.loop, final_lr=0.1)
+    assert [round(lr_factor(step, loop), 6) for step in range(5)] == [1.0, 0.868198, 0.55, 0.231802, 0.1]
+    assert lr_factor(0, dataclasses.replace(loop, final_lr=1.0)) == lr_factor(
+        4, dataclasses.replace(loop, final_lr=1.0)
+    )
+    generator, critic = torch.nn.Linear(2, 2), torch.nn.Linear(2, 2)
+    optimizers = {
+        "g": torch.optim.Adam(generator.parameters(), lr=1e-3),
+        "d": torch.optim.Adam(critic.parameters(), lr=1e-4),
+    }
+    for factor in (0.5, 0.25):  # each call scales the optimiser's own base rate, not the last value
+        set_learning_rates(optimizers, factor)
+    assert optimizers["g"].param_groups[0]["lr"] == pytest.approx(2.5e-4)
+    assert optimizers["d"].param_groups[0]["lr"] == pytest.approx(2.5e-5)
+
+
+def test_the_last_update_of_a_run_uses_final_lr_and_a_resume_keeps_the_schedule(shards, tmp_path):
+    run_expert(shards, tmp_path, steps=4, every=2, final_lr=0.1)
+    saved = torch.load(tmp_path / "checkpoints" / "step-00000004.pt", weights_only=True)
+    group = saved["optimizer"]["param_groups"][0]
+    assert group["initial_lr"] == pytest.approx(1e-4) and group["lr"] == pytest.approx(1e-5)
 
 
 def inject(monkeypatch, at_step: int, factor: float):
