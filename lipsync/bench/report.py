@@ -96,17 +96,35 @@ def training_rows(r: dict) -> list[str]:
     em, gm, wm = e["metrics"], g["metrics"], w["metrics"]
     budget = lambda x: f"{x['steps']} steps, {x['train_seconds']:.0f} s"  # noqa: E731
     return [
-        _row("expert: off-sync accuracy, test speakers", f"{em['accuracy']:.1%} on {em['pairs']:.0f} pairs "
-             f"({budget(e)})", ">= 95%", em["accuracy"] >= 0.95, cmd),
-        _row("ours: mouth L1 vs copying the reference (test speakers)", f"{gm['mouth_l1']:.4f} vs "
-             f"{gm['copy_l1']:.4f} = {1 - gm['mouth_l1_ratio']:.0%} lower ({budget(g)})", ">= 20% lower",
-             gm["mouth_l1_ratio"] <= 0.8, cmd),
-        _row("ours: expert sync loss, generated vs real clips", f"{gm['sync_loss_generated']:.3f} vs "
-             f"{gm['sync_loss_truth']:.3f} = {gm['sync_loss_ratio']:.2f}x", "<= 1.5x",
-             gm["sync_loss_ratio"] <= 1.5, cmd),
-        _row("Wav2Lip baseline, same data and trainer, same wall-clock budget", f"mouth L1 {wm['mouth_l1']:.4f} "
-             f"({1 - wm['mouth_l1_ratio']:.0%} vs copy), sync ratio {wm['sync_loss_ratio']:.2f}x ({budget(w)})",
-             "", None, cmd),
+        _row(
+            "expert: off-sync accuracy, test speakers",
+            f"{em['accuracy']:.1%} on {em['pairs']:.0f} pairs, AUC {em['auc']:.2f} ({budget(e)})",
+            ">= 95%",
+            em["accuracy"] >= 0.95,
+            cmd,
+        ),
+        _row(
+            "ours: mouth L1 vs copying the reference (test speakers)",
+            f"{gm['mouth_l1']:.4f} vs {gm['copy_l1']:.4f} = {gm['mouth_l1_ratio']:.2f}x ({budget(g)})",
+            "<= 0.80x",
+            gm["mouth_l1_ratio"] <= 0.8,
+            cmd,
+        ),
+        _row(
+            "ours: expert sync loss, generated vs real clips",
+            f"{gm['sync_loss_generated']:.3f} vs {gm['sync_loss_truth']:.3f} = {gm['sync_loss_ratio']:.2f}x",
+            "<= 1.5x",
+            gm["sync_loss_ratio"] <= 1.5,
+            cmd,
+        ),
+        _row(
+            "Wav2Lip baseline: same data, trainer and expert, about the same wall-clock",
+            f"mouth L1 {wm['mouth_l1']:.4f} = {wm['mouth_l1_ratio']:.2f}x copy, sync loss "
+            f"{wm['sync_loss_ratio']:.2f}x real ({budget(w)})",
+            "",
+            None,
+            cmd,
+        ),
     ]
 
 

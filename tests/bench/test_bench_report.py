@@ -30,3 +30,41 @@ def test_report_replaces_the_block_with_verdicts(tmp_path):
     assert "| mel, warm, float32 (the pipeline's setting) | 2500x real time | >= 1000x | met |" in text
     assert "900 vs 200 samples/s = 4.5x | >= 3.0x | met" in text
     assert "140 vs 140 frames/s = 4.0x | >= 5x | **not met**" in text  # a shortfall is shown, not hidden
+
+
+def trained(stage: str, steps: int, seconds: float, metrics: dict) -> dict:
+    return {"stage": stage, "steps": steps, "train_seconds": seconds, "metrics": metrics}
+
+
+def test_report_snapshots_the_trained_models_and_judges_them(tmp_path):
+    project = make_project(tmp_path / "proj")
+    readme = project.root / "README.md"
+    readme.write_text("<!-- bench:start -->\n<!-- bench:end -->\n")
+    results = {
+        "syncnet_expert": trained("syncnet_expert", 1000, 291.3, {"accuracy": 0.631, "auc": 0.71, "pairs": 1000.0}),
+        "generator": trained(
+            "generator",
+            1700,
+            444.4,
+            {"mouth_l1": 0.09, "copy_l1": 0.1, "mouth_l1_ratio": 0.9, "sync_loss_generated": 0.9,
+             "sync_loss_truth": 0.75, "sync_loss_ratio": 1.2},
+        ),
+        "wav2lip_baseline": trained(
+            "wav2lip_baseline",
+            220,
+            511.1,
+            {"mouth_l1": 0.126, "copy_l1": 0.1, "mouth_l1_ratio": 1.26, "sync_loss_generated": 1.39,
+             "sync_loss_truth": 0.75, "sync_loss_ratio": 1.85},
+        ),
+    }
+    for stage, result in results.items():
+        project.layout.model_result(stage).parent.mkdir(parents=True, exist_ok=True)
+        project.layout.model_result(stage).write_text(json.dumps(result))
+    summary = write_report(project)
+    text = readme.read_text()
+    assert summary["benchmarks"] == ["training"] and summary["rows"] == 4
+    assert json.loads((project.layout.bench / "training.json").read_text()) == results
+    assert "| 63.1% on 1000 pairs, AUC 0.71 (1000 steps, 291 s) | >= 95% | **not met** |" in text
+    assert "| 0.0900 vs 0.1000 = 0.90x (1700 steps, 444 s) | <= 0.80x | **not met** |" in text
+    assert "| 0.900 vs 0.750 = 1.20x | <= 1.5x | met |" in text
+    assert "mouth L1 0.1260 = 1.26x copy, sync loss 1.85x real (220 steps, 511 s) |  |  |" in text
