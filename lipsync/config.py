@@ -3,7 +3,8 @@
 Each section belongs to the building block that uses it (``MelSettings`` lives with the
 mel code, ``CorpusSettings`` with the corpus generator); this module only assembles them.
 Loading is strict (see :mod:`lipsync.settings`): a missing, unknown or ill-typed key fails
-here, naming the dotted key, before any stage starts.
+here, naming the dotted key, before any stage starts. A ``profile`` key picks an entry of
+``profiles`` (``cpu``, ``gpu``) whose keys override the file's (:func:`resolve_profile`).
 """
 
 from __future__ import annotations
@@ -107,7 +108,34 @@ def load_params(path: str | Path = PARAMS_FILE) -> Params:
 
 
 def params_from_mapping(data: dict) -> Params:
-    return from_mapping(Params, data)
+    return from_mapping(Params, resolve_profile(data))
+
+
+def resolve_profile(data: dict) -> dict:
+    """``data`` with the entry of ``profiles`` named by ``profile`` laid over it, both keys removed.
+
+    A profile holds only the keys it changes, at their usual places (``training.expert.loop.
+    steps``); a key that is not in the base file is an error, so a misspelt override cannot
+    be silently ignored. Without a ``profile`` key the data is used as it is.
+    """
+    data = dict(data)
+    name, profiles = data.pop("profile", None), data.pop("profiles", None) or {}
+    if name is None:
+        return data
+    if name not in profiles:
+        raise ParamsError(f"params key 'profile' is {name!r}, but 'profiles' defines only {sorted(profiles)}")
+    return _overlay(data, profiles[name] or {}, f"profiles.{name}", "")
+
+
+def _overlay(base: dict, changes: dict, origin: str, prefix: str) -> dict:
+    out = dict(base)
+    for key, value in changes.items():
+        dotted = f"{prefix}{key}"
+        if key not in base:
+            raise ParamsError(f"params key '{origin}.{dotted}' overrides nothing: there is no '{dotted}'")
+        nested = isinstance(value, dict) and isinstance(base[key], dict)
+        out[key] = _overlay(base[key], value, origin, f"{dotted}.") if nested else value
+    return out
 
 
 def _validate(params: Params) -> None:

@@ -83,3 +83,31 @@ def test_params_file_has_no_duplicate_keys():
     import ruamel.yaml
 
     ruamel.yaml.YAML(typ="rt").load((ROOT / "params.yaml").read_text())
+
+
+def test_profiles_override_only_the_keys_they_name():
+    data = yaml.safe_load((ROOT / "params.yaml").read_text())
+    assert data["profile"] == "cpu" and data["profiles"]["cpu"] == {}
+    cpu = params_from_mapping(data)
+    without = params_from_mapping({k: v for k, v in data.items() if k not in ("profile", "profiles")})
+    assert cpu == without  # the file as written is the CPU profile
+    gpu = params_from_mapping(data | {"profile": "gpu"})
+    assert gpu.models.syncnet.channels == (32, 64, 128, 256, 512)  # the reference width
+    assert gpu.training.expert.loop.steps == 20000 and gpu.training.expert.loop.lr == 0.0001
+    assert gpu.training.expert.loop.betas == cpu.training.expert.loop.betas  # untouched siblings stay
+    assert gpu.models.generator == cpu.models.generator and gpu.corpus == cpu.corpus
+
+
+@pytest.mark.parametrize(
+    ("profile", "profiles", "message"),
+    [
+        ("tpu", {"cpu": {}}, "'profile' is 'tpu', but 'profiles' defines only ['cpu']"),
+        ("gpu", {"gpu": {"training": {"expert": {"loop": {"stpes": 5}}}}}, "'profiles.gpu.training.expert.loop.stpes'"),
+        ("gpu", {"gpu": {"training": {"expert": {"loop": {"steps": "many"}}}}}, "'training.expert.loop.steps'"),
+    ],
+)
+def test_a_bad_profile_is_named(profile, profiles, message):
+    data = yaml.safe_load((ROOT / "params.yaml").read_text()) | {"profile": profile, "profiles": profiles}
+    with pytest.raises(ParamsError) as exc:
+        params_from_mapping(data)
+    assert message in str(exc.value)

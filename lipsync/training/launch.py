@@ -5,8 +5,8 @@
         --checkpoints models/expert --log-folder logs/training/expert
 
 ``--params`` is a YAML file with the ``models``, ``mel`` and ``training`` sections (and
-``faces.crop`` for the generators' landmark mouth boxes). Rank 0 prints the run summary as
-one JSON line on stdout.
+``faces.crop`` for the generators' landmark mouth boxes); its ``profile``, if any, is
+applied. Rank 0 prints the run summary as one JSON line on stdout.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import torch
 import yaml
 
 from lipsync.audio.mel import MelSettings
+from lipsync.config import resolve_profile
 from lipsync.faces.settings import CropSettings
 from lipsync.models import LipSyncGenerator, ModelsSettings, SyncNet, Wav2Lip, load_checkpoint
 from lipsync.settings import from_mapping
@@ -48,7 +49,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 
 def run(args: argparse.Namespace) -> TrainingSummary:
-    sections = yaml.safe_load(args.params.read_text())
+    sections = resolve_profile(yaml.safe_load(args.params.read_text()))
     models = from_mapping(ModelsSettings, sections["models"], "models")
     mel = from_mapping(MelSettings, sections["mel"], "mel")
     training = from_mapping(TrainingSettings, sections["training"], "training")
