@@ -29,14 +29,15 @@ run: install
 	$(BIN)/dvc status
 	@echo "Results: data/shards/manifest.json (shards), data/*/manifest.parquet (per stage), data/models/*/result.json (registered models), mlruns/ (make mlflow-ui), Dagster home .dagster/ (make ui)"
 
-## test: install, lint, then the whole test suite (everything that needs no GPU)
-test: install
-	$(BIN)/ruff check .
+## test: install, lint (style, format, layers), then the whole test suite (everything that needs no GPU)
+test: lint
 	$(BIN)/pytest
 
+## lint: ruff's checks and format, and the import layers (import-linter contracts in pyproject.toml)
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check lipsync assets pipelines tests
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 ## ui: the Dagster UI on http://127.0.0.1:3000 with the project's instance (Ctrl-C stops it)
 ui: install

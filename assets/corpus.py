@@ -1,10 +1,9 @@
 """Asset ``corpus``."""
 
-
 import dagster as dg
 
+from assets.resources import LipsyncProject
 from lipsync.stages import corpus as stage
-from pipelines.resources import LipsyncProject
 
 
 @dg.asset(group_name="data", code_version="1")
@@ -15,10 +14,12 @@ def corpus(context: dg.AssetExecutionContext, lipsync: LipsyncProject) -> dg.Mat
     project = lipsync.open()
     summary = stage.run(project.params, project.layout)
     context.log.info(f"corpus: {summary['videos']} videos in {summary['elapsed_seconds']:.1f} s")
-    return dg.MaterializeResult(metadata={
-        "videos": summary["videos"],
-        "video_seconds": dg.MetadataValue.float(float(summary["seconds"])),
-        "seconds": dg.MetadataValue.float(float(summary["elapsed_seconds"])),
-        "speakers": dg.MetadataValue.json({"train": summary["train_speakers"], "test": summary["test_speakers"]}),
-        "folder": dg.MetadataValue.path(summary["folder"]),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "videos": summary["videos"],
+            "video_seconds": dg.MetadataValue.float(float(summary["seconds"])),
+            "seconds": dg.MetadataValue.float(float(summary["elapsed_seconds"])),
+            "speakers": dg.MetadataValue.json({"train": summary["train_speakers"], "test": summary["test_speakers"]}),
+            "folder": dg.MetadataValue.path(summary["folder"]),
+        }
+    )

@@ -1,16 +1,20 @@
 """Asset ``faces``."""
 
-
 import dagster as dg
 
 from assets.metadata import image_metadata, stage_metadata
+from assets.partitions import videos_partitions
+from assets.resources import LipsyncProject
 from lipsync.stages import faces as stage
-from pipelines.partitions import videos_partitions
-from pipelines.resources import LipsyncProject
 
 
-@dg.asset(group_name="data", partitions_def=videos_partitions, deps=["ingest"],
-          backfill_policy=dg.BackfillPolicy.single_run(), code_version="1")
+@dg.asset(
+    group_name="data",
+    partitions_def=videos_partitions,
+    deps=["ingest"],
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    code_version="1",
+)
 def faces(context: dg.AssetExecutionContext, lipsync: LipsyncProject) -> dg.MaterializeResult:
     """MTCNN (PyTorch port of the `mtcnn` wheel's weights) every k-th frame, O-Net refinement
     and landmarks on every frame, main-speaker track, square crops with chin padding; boxes

@@ -1,17 +1,21 @@
 """Asset ``ingest`` and its check on the share of rejected files."""
 
-
 import dagster as dg
 import pandas as pd
 
 from assets.metadata import stage_metadata
+from assets.partitions import videos_partitions
+from assets.resources import LipsyncProject
 from lipsync.stages import ingest as stage
-from pipelines.partitions import videos_partitions
-from pipelines.resources import LipsyncProject
 
 
-@dg.asset(group_name="data", partitions_def=videos_partitions, deps=["corpus"],
-          backfill_policy=dg.BackfillPolicy.single_run(), code_version="1")
+@dg.asset(
+    group_name="data",
+    partitions_def=videos_partitions,
+    deps=["corpus"],
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    code_version="1",
+)
 def ingest(context: dg.AssetExecutionContext, lipsync: LipsyncProject) -> dg.MaterializeResult:
     """Probe, validate and normalise each raw video (25 fps H.264, 16 kHz mono wav) and record
     a status and a reason per file in `manifest.parquet`. One partition per video."""

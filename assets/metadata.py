@@ -1,6 +1,5 @@
 """Turn a stage runner's summary into Dagster materialization metadata."""
 
-
 import base64
 from pathlib import Path
 
@@ -14,8 +13,10 @@ def stage_metadata(summary: dict, throughput_key: str | None = None) -> dict:
     meta: dict = {k: summary[k] for k in COUNTS if k in summary}
     meta["seconds"] = dg.MetadataValue.float(float(summary["seconds"]))
     if throughput_key and summary.get(throughput_key):
-        meta["throughput"] = dg.MetadataValue.text(f"{summary[throughput_key] / max(summary['seconds'], 1e-9):.1f}"
-                                                  f" {throughput_key.replace('_', ' ')} per second")
+        meta["throughput"] = dg.MetadataValue.text(
+            f"{summary[throughput_key] / max(summary['seconds'], 1e-9):.1f}"
+            f" {throughput_key.replace('_', ' ')} per second"
+        )
     rejections = summary.get("rejections") or {}
     meta["rejections"] = dg.MetadataValue.md(
         "\n".join(f"- `{name}`: {reason}" for name, reason in rejections.items()) or "none"

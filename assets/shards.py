@@ -1,10 +1,9 @@
 """Asset ``shards``."""
 
-
 import dagster as dg
 
+from assets.resources import LipsyncProject
 from lipsync.stages import shards as stage
-from pipelines.resources import LipsyncProject
 
 
 @dg.asset(group_name="data", deps=["faces", "mel"], code_version="1")

@@ -8,10 +8,11 @@ from types import ModuleType
 import dagster as dg
 
 from assets.metadata import image_metadata
+from assets.resources import LipsyncProject
 from lipsync.stages import generator as generator_stage
+from lipsync.stages import registry
 from lipsync.stages import syncnet_expert as expert_stage
 from lipsync.stages import wav2lip_baseline as wav2lip_stage
-from pipelines.resources import LipsyncProject
 
 
 def training_metadata(result: dict, layout) -> dict:
@@ -26,14 +27,17 @@ def training_metadata(result: dict, layout) -> dict:
         "metrics": dg.MetadataValue.json(result["metrics"]),
         "result": dg.MetadataValue.path(str(layout.model_result(result["stage"]))),
     }
-    grid = layout.training_logs(result["stage"]) / "sample_grid.png"
+    grid = layout.sample_grid(result["stage"])
     if grid.exists():
         meta["sample_grid"] = image_metadata(grid)
     return meta
 
 
-def training_asset(stage: ModuleType, deps: list[str], description: str) -> dg.AssetsDefinition:
-    @dg.asset(name=stage.STAGE, group_name="training", deps=deps, code_version="1", description=description)
+def training_asset(stage: ModuleType, description: str) -> dg.AssetsDefinition:
+    entry = registry.stage(stage.STAGE)
+
+    @dg.asset(name=entry.name, group_name=entry.group, deps=list(entry.upstream), code_version="1",
+              description=description)  # fmt: skip
     def _asset(context: dg.AssetExecutionContext, lipsync: LipsyncProject) -> dg.MaterializeResult:
         project = lipsync.open()
         result = stage.run(project.params, project.layout)
@@ -44,17 +48,17 @@ def training_asset(stage: ModuleType, deps: list[str], description: str) -> dg.A
 
 
 syncnet_expert = training_asset(
-    expert_stage, ["shards"],
+    expert_stage,
     "The lip-sync expert (SyncNet: lower half of 5 frames vs a 16-step mel window), trained on the train "
     "shards; off-sync accuracy on the held-out speakers; registered as `syncnet-expert`.",
 )
 generator = training_asset(
-    generator_stage, ["shards", "syncnet_expert"],
+    generator_stage,
     "Our generator (audio encoder, face encoder, cross-attention fusion, U-Net decoder, blend-mask compositor) "
     "trained with L1 + the frozen expert's sync loss; registered as `lipsync-generator`.",
 )
 wav2lip_baseline = training_asset(
-    wav2lip_stage, ["shards", "syncnet_expert"],
+    wav2lip_stage,
     "The published Wav2Lip generator trained from scratch on the same shards, with the same trainer and about "
     "the same wall-clock budget; registered as `wav2lip-baseline`.",
 )

@@ -1,9 +1,9 @@
 """The ``lipsync`` command: run a stage, the Dagster pipeline, or a benchmark.
 
-    lipsync run <stage> [--videos ID ...]   one stage, all videos (what dvc.yaml calls)
-    lipsync pipeline                        the main Dagster job (raw videos to registered models)
-    lipsync bench <name>                    a benchmark; writes JSON under paths.bench
-    lipsync bench report                    rebuild the README figures from that JSON
+lipsync run <stage> [--videos ID ...]   one stage, all videos (what dvc.yaml calls)
+lipsync pipeline                        the main Dagster job (raw videos to registered models)
+lipsync bench <name>                    a benchmark; writes JSON under paths.bench
+lipsync bench report                    rebuild the README figures from that JSON
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ import json
 import logging
 import sys
 
-from lipsync.stages import PER_VIDEO, STAGES
+from lipsync.stages.registry import STAGES, stages_of
+
+PER_VIDEO = tuple(s.name for s in stages_of(kind="per_video"))
 
 BENCHMARKS = ("faces", "mel", "shards", "models", "report")
 
@@ -22,11 +24,15 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lipsync", description=__doc__.split("\n")[0])
     parser.add_argument("--root", default=".", help="project root holding params.yaml (default: .)")
     parser.add_argument("--params", default="params.yaml", help="params file, relative to the root")
-    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=sys.stderr.isatty(),
-                        help="progress bars (default: on a terminal)")
+    parser.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=sys.stderr.isatty(),
+        help="progress bars (default: on a terminal)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run one pipeline stage over all videos")
-    run.add_argument("stage", choices=STAGES)
+    run.add_argument("stage", choices=[s.name for s in STAGES])
     run.add_argument("--videos", nargs="+", metavar="ID", help="only these video ids (per-video stages)")
     pipeline = sub.add_parser("pipeline", help="the main Dagster job (corpus -> shards -> registered models)")
     pipeline.add_argument("--no-training", action="store_true", help="stop after the shards")
@@ -40,8 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
     logging.getLogger("lipsync").setLevel(logging.INFO)  # one line per event from us; warnings from libraries
+    from lipsync.params_loader import ParamsError
     from lipsync.project import open_project
-    from lipsync.settings import ParamsError
 
     try:
         project = open_project(args.root, args.params)

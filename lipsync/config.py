@@ -2,25 +2,39 @@
 
 Each section belongs to the building block that uses it (``MelSettings`` lives with the
 mel code, ``CorpusSettings`` with the corpus generator); this module only assembles them.
-Loading is strict (see :mod:`lipsync.settings`): a missing, unknown or ill-typed key fails
-here, naming the dotted key, before any stage starts. A ``profile`` key picks an entry of
-``profiles`` (``cpu``, ``gpu``) whose keys override the file's (:func:`resolve_profile`).
+Loading is strict (see :mod:`lipsync.params_loader`): a missing, unknown or ill-typed key
+fails here, naming the dotted key, before any stage starts.
+
+Three steps, in order:
+
+1. ``profile`` picks an entry of ``profiles`` (``cpu``, ``gpu``) whose keys override the
+   file's (:func:`resolve_profile`).
+2. The ``format`` section is the one source of the numbers every stage must agree on (frame
+   rate, sample rate, sync window, face size, mel bands). The blocks' settings still carry
+   them as fields (``MelSettings.sample_rate``...), but the file writes each once: the
+   loader fills the derived keys (:data:`DERIVED`) and refuses a file that writes one.
+3. Cross-field rules the types cannot express (:func:`_validate`).
+
+This module imports no torch: every command pays only for what it uses.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from lipsync.audio.mel import MelSettings
+from lipsync.audio.settings import MelSettings
 from lipsync.corpus.settings import CorpusSettings
+from lipsync.data.settings import ShardsSettings
 from lipsync.faces.settings import FacesSettings
+from lipsync.ingest.settings import IngestSettings
 from lipsync.models.settings import ModelsSettings
-from lipsync.settings import ParamsError, from_mapping, to_mapping
+from lipsync.params_loader import ParamsError, from_mapping, to_mapping
 from lipsync.training.settings import TrainingSettings
 
 PARAMS_FILE = "params.yaml"
@@ -44,57 +58,79 @@ class Paths:
 
 
 @dataclass(frozen=True)
-class IngestParams:
+class FormatSettings:
+    """What every stage agrees on. fps: video frames per second after ingest; sample_rate:
+    audio Hz after ingest; sync_window: video frames per sync window (the expert's and the
+    generators' audio context); face_size: face crop side in pixels; mel_bands: log-mel bands."""
+
     fps: int
     sample_rate: int
-    extensions: tuple[str, ...]
-    min_frames: int
-    max_side: int
-    crf: int
-    preset: str
-    encoder_threads: int
-    workers: int
+    sync_window: int
+    face_size: int
+    mel_bands: int
 
 
 @dataclass(frozen=True)
-class SplitParams:
-    val: tuple[str, ...]  # speaker-id globs
-    test: tuple[str, ...]
-    val_fraction: float
-    test_fraction: float
+class ChecksSettings:
+    """max_rejected_share: the ingest asset check fails above this share of rejected files."""
 
-
-@dataclass(frozen=True)
-class ShardsParams:
-    segment_frames: int
-    samples_per_shard: int
-    training_processes: int
-    loader_workers: int
-    mtime: int
-    split: SplitParams
-
-
-@dataclass(frozen=True)
-class ChecksParams:
     max_rejected_share: float
 
 
 @dataclass(frozen=True)
 class Params:
     seed: int
+    format: FormatSettings
     paths: Paths
     corpus: CorpusSettings
-    ingest: IngestParams
+    ingest: IngestSettings
     faces: FacesSettings
     mel: MelSettings
-    shards: ShardsParams
+    shards: ShardsSettings
     models: ModelsSettings
     training: TrainingSettings
-    checks: ChecksParams
+    checks: ChecksSettings
+
+
+def _mel_frames(data: dict) -> int | None:
+    """Mel frames in one sync window: window frames x mel frames per second / fps (16).
+    None when an input is missing or not a number (the typed loader then names that key)."""
+    try:
+        fmt, mel = data["format"], data["mel"]
+        frames = fmt["sync_window"] * fmt["sample_rate"] / mel["hop_length"] / fmt["fps"]
+    except (KeyError, TypeError, ZeroDivisionError):
+        return None
+    if frames != int(frames):
+        raise ParamsError(
+            f"params keys 'format.sync_window' x 'format.sample_rate' / 'mel.hop_length' / 'format.fps' must give a "
+            f"whole number of mel frames per sync window, got {frames}"
+        )
+    return int(frames)
+
+
+# Key filled by the loader -> where its value comes from (a format key, or a rule).
+DERIVED: dict[str, str | Callable[[dict], object]] = {
+    "corpus.fps": "format.fps",
+    "corpus.sample_rate": "format.sample_rate",
+    "ingest.fps": "format.fps",
+    "ingest.sample_rate": "format.sample_rate",
+    "faces.size": "format.face_size",
+    "mel.sample_rate": "format.sample_rate",
+    "mel.n_mels": "format.mel_bands",
+    "models.generator.image_size": "format.face_size",
+    "models.generator.audio.mel_bins": "format.mel_bands",
+    "models.generator.audio.mel_frames": _mel_frames,
+    "models.syncnet.window_frames": "format.sync_window",
+}
 
 
 def load_params(path: str | Path = PARAMS_FILE) -> Params:
     """Read and validate ``params.yaml``; raises :class:`ParamsError` naming the bad key."""
+    return params_from_mapping(read_params_file(path))
+
+
+def read_params_file(path: str | Path) -> dict:
+    """The file's mapping, as written (no profile applied)."""
     path = Path(path)
     try:
         data = yaml.safe_load(path.read_text())
@@ -102,20 +138,23 @@ def load_params(path: str | Path = PARAMS_FILE) -> Params:
         raise ParamsError(f"params file not found: {path}") from None
     except yaml.YAMLError as exc:
         raise ParamsError(f"params file {path} is not valid YAML: {exc}") from None
-    params = params_from_mapping(data)
-    _validate(params)
-    return params
+    if not isinstance(data, dict):
+        raise ParamsError(f"params file {path} must hold a mapping, got {type(data).__name__}")
+    return data
 
 
 def params_from_mapping(data: dict) -> Params:
-    return from_mapping(Params, resolve_profile(data))
+    """A parsed ``params.yaml`` mapping -> :class:`Params` (profile, derived keys, checks)."""
+    params = from_mapping(Params, derive(resolve_profile(data)))
+    _validate(params)
+    return params
 
 
 def resolve_profile(data: dict) -> dict:
     """``data`` with the entry of ``profiles`` named by ``profile`` laid over it, both keys removed.
 
-    A profile holds only the keys it changes, at their usual places (``training.expert.loop.
-    steps``); a key that is not in the base file is an error, so a misspelt override cannot
+    A profile holds only the keys it changes, at their usual places (``training.syncnet_expert.
+    loop.steps``); a key that is not in the base file is an error, so a misspelt override cannot
     be silently ignored. Without a ``profile`` key the data is used as it is.
     """
     data = dict(data)
@@ -138,21 +177,72 @@ def _overlay(base: dict, changes: dict, origin: str, prefix: str) -> dict:
     return out
 
 
+def derive(data: dict) -> dict:
+    """``data`` with every :data:`DERIVED` key filled; a file that writes one is refused."""
+    if not isinstance(data.get("format"), dict):
+        raise ParamsError("missing params key 'format' (a mapping)")
+    out = json.loads(json.dumps(data))  # a deep copy of plain YAML data
+    for key, source in DERIVED.items():
+        *parents, leaf = key.split(".")
+        section = out
+        for name in parents:
+            section = section.get(name)
+            if not isinstance(section, dict):
+                raise ParamsError(f"missing params key '{key.rsplit('.', 1)[0]}' (a mapping)")
+        if leaf in section:
+            origin = source if isinstance(source, str) else "the 'format' section"
+            raise ParamsError(f"params key '{key}' is derived from {origin}: remove it from the file")
+        value = source(out) if callable(source) else _lookup(out, source)
+        if value is not None:
+            section[leaf] = value
+    return out
+
+
+def _lookup(data: dict, dotted: str) -> object:
+    value = data
+    for name in dotted.split("."):
+        if not isinstance(value, dict) or name not in value:
+            raise ParamsError(f"missing params key '{dotted}'")
+        value = value[name]
+    return value
+
+
 def _validate(params: Params) -> None:
     """Cross-field checks the types alone cannot express."""
-    if params.shards.segment_frames % 5:
-        raise ParamsError("params key 'shards.segment_frames' must be a multiple of the 5-frame sync window")
-    if not 64 <= params.faces.size <= 256:
-        raise ParamsError("params key 'faces.size' must be between 64 and 256 pixels")
-    if params.models.generator.image_size != params.faces.size:
-        raise ParamsError("params keys 'models.generator.image_size' and 'faces.size' must agree")
-    if params.models.generator.audio.mel_bins != params.mel.n_mels:
-        raise ParamsError("params keys 'models.generator.audio.mel_bins' and 'mel.n_mels' must agree")
-    if params.mel.sample_rate != params.ingest.sample_rate:
-        raise ParamsError("params keys 'mel.sample_rate' and 'ingest.sample_rate' must agree")
+    window = params.format.sync_window
+    if params.shards.segment_frames % window:
+        raise ParamsError(
+            f"params key 'shards.segment_frames' ({params.shards.segment_frames}) must be a multiple of the "
+            f"{window}-frame sync window (format.sync_window)"
+        )
+    if not 64 <= params.format.face_size <= 256:
+        raise ParamsError(
+            f"params key 'format.face_size' must be between 64 and 256 pixels, got {params.format.face_size}"
+        )
+    if params.training.data.dataloader_workers > params.shards.reader_workers:
+        raise ParamsError(
+            f"params key 'training.data.dataloader_workers' ({params.training.data.dataloader_workers}) is more than "
+            f"'shards.reader_workers' ({params.shards.reader_workers}): some loaders would get no shard"
+        )
 
 
 def section_hash(section: object) -> str:
     """Stable short hash of a params section: part of each per-video output's fingerprint."""
     text = json.dumps(to_mapping(section), sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def select_sections(params: Params, keys: tuple[str, ...]) -> dict:
+    """The named sections (dotted ``params.yaml`` paths) as one nested mapping, so that
+    ``{"training": {"syncnet_expert": {...}}}`` flattens back to ``training.syncnet_expert.*``."""
+    out: dict = {}
+    for key in keys:
+        value: object = params
+        for name in key.split("."):
+            value = getattr(value, name)
+        *parents, leaf = key.split(".")
+        node = out
+        for name in parents:
+            node = node.setdefault(name, {})
+        node[leaf] = to_mapping(value)
+    return out

@@ -14,6 +14,13 @@ from lipsync.config import Paths
 
 SPLITS = ("train", "val", "test")
 
+# Per-video outputs of each per-video stage: kind (subfolder) -> file suffix.
+PER_VIDEO_OUTPUTS = {
+    "ingest": {"videos": ".mp4", "audio": ".wav"},
+    "faces": {"tracks": ".npz", "crops": ".npy"},
+    "mel": {"features": ".npy"},
+}
+
 
 @dataclass(frozen=True)
 class Layout:
@@ -37,44 +44,70 @@ class Layout:
         return self.corpus / "truth"
 
     @property
+    def corpus_fingerprint(self) -> Path:
+        """Settings and code hash of the corpus on disk, and its file list (regeneration is skipped when equal)."""
+        return self.corpus / "fingerprint.json"
+
+    @property
     def raw_videos(self) -> Path:
         return self._p(self.paths.raw_videos)
+
+    # per-video stages: records/<id>.json, manifest.parquet and the outputs in PER_VIDEO_OUTPUTS
+    def stage_folder(self, stage: str) -> Path:
+        """The output folder of stage ``stage`` (``paths.<stage>``)."""
+        return self._p(getattr(self.paths, stage))
+
+    def records(self, stage: str) -> Path:
+        return self.stage_folder(stage) / "records"
+
+    def record(self, stage: str, video_id: str) -> Path:
+        return self.records(stage) / f"{video_id}.json"
+
+    def manifest(self, stage: str) -> Path:
+        return self.stage_folder(stage) / "manifest.parquet"
+
+    def per_video(self, stage: str, kind: str, video_id: str) -> Path:
+        """Output ``kind`` (a key of ``PER_VIDEO_OUTPUTS[stage]``) of one video."""
+        return self.stage_folder(stage) / kind / f"{video_id}{PER_VIDEO_OUTPUTS[stage][kind]}"
+
+    def per_video_outputs(self, stage: str, video_id: str) -> tuple[Path, ...]:
+        return tuple(self.per_video(stage, kind, video_id) for kind in PER_VIDEO_OUTPUTS[stage])
 
     # ingest
     @property
     def ingest(self) -> Path:
-        return self._p(self.paths.ingest)
+        return self.stage_folder("ingest")
 
     @property
     def ingest_manifest(self) -> Path:
-        return self.ingest / "manifest.parquet"
+        return self.manifest("ingest")
 
     def ingest_record(self, video_id: str) -> Path:
-        return self.ingest / "records" / f"{video_id}.json"
+        return self.record("ingest", video_id)
 
     def normalised_video(self, video_id: str) -> Path:
-        return self.ingest / "videos" / f"{video_id}.mp4"
+        return self.per_video("ingest", "videos", video_id)
 
     def normalised_audio(self, video_id: str) -> Path:
-        return self.ingest / "audio" / f"{video_id}.wav"
+        return self.per_video("ingest", "audio", video_id)
 
     # faces
     @property
     def faces(self) -> Path:
-        return self._p(self.paths.faces)
+        return self.stage_folder("faces")
 
     @property
     def faces_manifest(self) -> Path:
-        return self.faces / "manifest.parquet"
+        return self.manifest("faces")
 
     def face_record(self, video_id: str) -> Path:
-        return self.faces / "records" / f"{video_id}.json"
+        return self.record("faces", video_id)
 
     def face_track(self, video_id: str) -> Path:
-        return self.faces / "tracks" / f"{video_id}.npz"
+        return self.per_video("faces", "tracks", video_id)
 
     def face_crops(self, video_id: str) -> Path:
-        return self.faces / "crops" / f"{video_id}.npy"
+        return self.per_video("faces", "crops", video_id)
 
     @property
     def faces_contact_sheet(self) -> Path:
@@ -83,17 +116,17 @@ class Layout:
     # mel
     @property
     def mel(self) -> Path:
-        return self._p(self.paths.mel)
+        return self.stage_folder("mel")
 
     @property
     def mel_manifest(self) -> Path:
-        return self.mel / "manifest.parquet"
+        return self.manifest("mel")
 
     def mel_record(self, video_id: str) -> Path:
-        return self.mel / "records" / f"{video_id}.json"
+        return self.record("mel", video_id)
 
     def mel_features(self, video_id: str) -> Path:
-        return self.mel / "features" / f"{video_id}.npy"
+        return self.per_video("mel", "features", video_id)
 
     # shards
     @property
@@ -118,12 +151,28 @@ class Layout:
     def checkpoints(self, stage: str) -> Path:
         return self.models / stage / "checkpoints"
 
+    def checkpoints_fingerprint(self, stage: str) -> Path:
+        """What the checkpoints beside it were trained for (params, data, inputs): resumed only when equal."""
+        return self.checkpoints(stage) / "fingerprint.json"
+
     def model_result(self, stage: str) -> Path:
         """JSON naming what a training stage produced: registered model, version, run id, metrics."""
         return self.models / stage / "result.json"
 
     def training_logs(self, stage: str) -> Path:
         return self.logs / "training" / stage
+
+    def training_log(self, stage: str) -> Path:
+        """One line per event of the run (``train.log``)."""
+        return self.training_logs(stage) / "train.log"
+
+    def training_metrics(self, stage: str) -> Path:
+        """Every logged metric of the run (``metrics.json``, DVC metrics)."""
+        return self.training_logs(stage) / "metrics.json"
+
+    def sample_grid(self, stage: str) -> Path:
+        """The latest sample grid of a generator stage (generated next to ground truth), PNG."""
+        return self.training_logs(stage) / "sample_grid.png"
 
     @property
     def mlruns(self) -> Path:

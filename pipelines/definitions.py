@@ -8,10 +8,10 @@ from assets.corpus import corpus
 from assets.faces import faces
 from assets.ingest import ingest, ingest_rejected_share
 from assets.mel import mel
+from assets.resources import LipsyncProject
 from assets.shards import shards
 from assets.training import generator, syncnet_expert, wav2lip_baseline
 from pipelines.jobs import corpus_job, data_job, training_job
-from pipelines.resources import LipsyncProject
 from pipelines.sensors import new_raw_videos
 
 defs = dg.Definitions(

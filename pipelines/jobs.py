@@ -1,18 +1,24 @@
-"""Jobs. Partitioned work runs in one process (in-process executor, single-run backfills)."""
+"""Jobs, from the stage registry. Partitioned work runs in one process (in-process executor,
+single-run backfills)."""
 
 from __future__ import annotations
 
 import dagster as dg
 
+from lipsync.stages.registry import stages_of
+
+DATA_STAGES = [s.name for s in stages_of(group="data") if s.name != "corpus"]
+TRAINING_STAGES = [s.name for s in stages_of(kind="training")]
+
 corpus_job = dg.define_asset_job(
     "corpus_job", selection=["corpus"], executor_def=dg.in_process_executor,
     description="Generate the embedded synthetic corpus.",
-)
+)  # fmt: skip
 data_job = dg.define_asset_job(
-    "data_job", selection=["ingest", "faces", "mel", "shards"], executor_def=dg.in_process_executor,
+    "data_job", selection=DATA_STAGES, executor_def=dg.in_process_executor,
     description="Raw videos (a range of video partitions) to versioned WebDataset shards.",
-)
+)  # fmt: skip
 training_job = dg.define_asset_job(
-    "training_job", selection=["syncnet_expert", "generator", "wav2lip_baseline"], executor_def=dg.in_process_executor,
+    "training_job", selection=TRAINING_STAGES, executor_def=dg.in_process_executor,
     description="Shards to registered models: the expert, then our generator and the Wav2Lip baseline.",
-)
+)  # fmt: skip

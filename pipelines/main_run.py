@@ -14,17 +14,24 @@ import time
 
 import dagster as dg
 
+from assets.partitions import range_tags, videos_partitions
+from assets.resources import LipsyncProject
 from lipsync.project import Project
+from lipsync.stages.ingest import new_video_ids
+from lipsync.stages.registry import stages_of
 from pipelines.definitions import defs
 from pipelines.instance import project_instance
-from pipelines.partitions import new_video_ids, range_tags, videos_partitions
-from pipelines.resources import LipsyncProject
 
 log = logging.getLogger("lipsync")
 
 
-def run_main_job(project: Project, progress: bool = False, instance: dg.DagsterInstance | None = None,
-                 with_corpus: bool = True, with_training: bool = True) -> dict:
+def run_main_job(
+    project: Project,
+    progress: bool = False,
+    instance: dg.DagsterInstance | None = None,
+    with_corpus: bool = True,
+    with_training: bool = True,
+) -> dict:
     instance = instance or project_instance(project.layout.dagster_home)
     resources = {"lipsync": LipsyncProject(root=str(project.root))}
     started = time.perf_counter()
@@ -32,7 +39,7 @@ def run_main_job(project: Project, progress: bool = False, instance: dg.DagsterI
     if with_corpus:
         runs["corpus_job"] = _execute("corpus_job", instance, resources, {})
     known = instance.get_dynamic_partitions(videos_partitions.name)
-    new = new_video_ids(project, set(known))
+    new = new_video_ids(project.params, project.layout, set(known))
     if new:
         instance.add_dynamic_partitions(videos_partitions.name, new)
         log.info("pipeline: %d new video partition(s)", len(new))
@@ -63,12 +70,15 @@ def _results(project: Project) -> dict:
         status = pd.read_parquet(project.layout.ingest_manifest, columns=["status"]).status
         out["videos"] = {"ok": int((status == "ok").sum()), "rejected": int((status == "rejected").sum())}
     models = {}
-    for stage in ("syncnet_expert", "generator", "wav2lip_baseline"):
-        path = project.layout.model_result(stage)
+    for stage in stages_of(kind="training"):
+        path = project.layout.model_result(stage.name)
         if path.exists():
             result = json.loads(path.read_text())
-            models[stage] = {"model": f"{result['model']['name']} v{result['model']['version']}",
-                             "run_id": result["model"]["run_id"], "metrics": result["metrics"]}
+            models[stage.name] = {
+                "model": f"{result['model']['name']} v{result['model']['version']}",
+                "run_id": result["model"]["run_id"],
+                "metrics": result["metrics"],
+            }
     if models:
         out["models"] = models
     if project.layout.shards_manifest.exists():
@@ -83,10 +93,16 @@ def _results(project: Project) -> dict:
 
 def _execute(job_name: str, instance: dg.DagsterInstance, resources: dict, tags: dict) -> dict:
     job = defs.resolve_job_def(job_name)
-    result = job.execute_in_process(instance=instance, resources=resources, tags=tags, raise_on_error=False,
-                                    run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
-    checks = [e.asset_check_evaluation_data for e in result.all_events
-              if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+    result = job.execute_in_process(
+        instance=instance,
+        resources=resources,
+        tags=tags,
+        raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+    )
+    checks = [
+        e.asset_check_evaluation_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    ]
     failed_checks = [c.check_name for c in checks if not c.passed]
     for check in failed_checks:
         log.warning("pipeline: asset check %s failed", check)

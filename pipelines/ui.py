@@ -10,9 +10,9 @@ import os
 import signal
 import sys
 
+from assets.resources import PROJECT_ROOT
 from lipsync.project import open_project
 from pipelines.instance import prepare_home
-from pipelines.resources import PROJECT_ROOT
 
 
 def main(argv: list[str] | None = None) -> None:

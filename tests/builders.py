@@ -21,15 +21,21 @@ def _loop(steps: int, batch: int) -> dict:
 
 
 TINY = {
-    "corpus": {"speakers": 3, "clips_per_speaker": 1, "min_seconds": 1.6, "max_seconds": 2.0,
-               "test_speakers": 1, "workers": 1},
-    "shards": {"split": {"val": ["spk01-*"]}, "training_processes": 1, "loader_workers": 1},
+    "corpus": {
+        "speakers": 3,
+        "clips_per_speaker": 1,
+        "min_seconds": 1.6,
+        "max_seconds": 2.0,
+        "test_speakers": 1,
+        "workers": 1,
+    },
+    "shards": {"split": {"val": ["spk01-*"]}, "reader_processes": 1, "reader_workers": 1},
     "ingest": {"workers": 1},
     # a few steps each: enough to prove the graph runs and registers models, not to learn
     "training": {
-        "expert": _loop(4, 4) | {"eval_pairs": 16},
+        "syncnet_expert": _loop(4, 4) | {"eval_pairs": 16},
         "generator": _loop(3, 2) | {"eval_windows": 4, "sync_start": 1},
-        "wav2lip": _loop(2, 2) | {"eval_windows": 2, "sync_start": 1},
+        "wav2lip_baseline": _loop(2, 2) | {"eval_windows": 2, "sync_start": 1},
     },
 }
 
@@ -42,14 +48,32 @@ def deep_update(base: dict, changes: dict) -> dict:
 
 
 def real_params() -> dict:
+    """params.yaml as written (no profile applied, derived keys absent)."""
     return yaml.safe_load((ROOT / "params.yaml").read_text())
 
 
-def real_section(cls, section: str):
-    """The real ``section`` of params.yaml as its settings dataclass ``cls``."""
-    from lipsync.settings import from_mapping
+def loaded_params():
+    """params.yaml through the one loader (:class:`lipsync.config.Params`)."""
+    from lipsync.config import load_params
 
-    return from_mapping(cls, real_params()[section], section)
+    return load_params(ROOT / "params.yaml")
+
+
+def derived_mapping() -> dict:
+    """params.yaml as the loader sees it before typing: profile applied, derived keys filled.
+    Tests that edit a section and parse it again start from here."""
+    from lipsync.config import derive, resolve_profile
+
+    return derive(resolve_profile(real_params()))
+
+
+def real_section(cls, section: str):
+    """The real ``section`` of params.yaml (dotted), as loaded; checked to be a ``cls``."""
+    value = loaded_params()
+    for name in section.split("."):
+        value = getattr(value, name)
+    assert isinstance(value, cls), (section, type(value))
+    return value
 
 
 def make_project(root: Path, changes: dict | None = None) -> Project:
@@ -76,5 +100,6 @@ def write_clip(path, frames=None, seconds=1.0, audio=True, fps=25) -> None:
     from lipsync.media.writer import write_mp4
 
     frames = gradient_frames(int(seconds * fps)) if frames is None else frames
-    write_mp4(path, frames, fps, tone(len(frames) / fps) if audio else None, 16000, crf=23, threads=1,
-              preset="ultrafast")
+    write_mp4(
+        path, frames, fps, tone(len(frames) / fps) if audio else None, 16000, crf=23, threads=1, preset="ultrafast"
+    )

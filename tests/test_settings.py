@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from lipsync.config import load_params, params_from_mapping
-from lipsync.settings import ParamsError, from_mapping, to_mapping
+from lipsync.params_loader import ParamsError, from_mapping, to_mapping
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -93,8 +93,8 @@ def test_profiles_override_only_the_keys_they_name():
     assert cpu == without  # the file as written is the CPU profile
     gpu = params_from_mapping(data | {"profile": "gpu"})
     assert gpu.models.syncnet.channels == (32, 64, 128, 256, 512)  # the reference width
-    assert gpu.training.expert.loop.steps == 20000 and gpu.training.expert.loop.lr == 0.0001
-    assert gpu.training.expert.loop.betas == cpu.training.expert.loop.betas  # untouched siblings stay
+    assert gpu.training.syncnet_expert.loop.steps == 20000 and gpu.training.syncnet_expert.loop.lr == 0.0001
+    assert gpu.training.syncnet_expert.loop.betas == cpu.training.syncnet_expert.loop.betas  # untouched siblings
     assert gpu.models.generator == cpu.models.generator and gpu.corpus == cpu.corpus
 
 
@@ -102,8 +102,16 @@ def test_profiles_override_only_the_keys_they_name():
     ("profile", "profiles", "message"),
     [
         ("tpu", {"cpu": {}}, "'profile' is 'tpu', but 'profiles' defines only ['cpu']"),
-        ("gpu", {"gpu": {"training": {"expert": {"loop": {"stpes": 5}}}}}, "'profiles.gpu.training.expert.loop.stpes'"),
-        ("gpu", {"gpu": {"training": {"expert": {"loop": {"steps": "many"}}}}}, "'training.expert.loop.steps'"),
+        (
+            "gpu",
+            {"gpu": {"training": {"syncnet_expert": {"loop": {"stpes": 5}}}}},
+            "'profiles.gpu.training.syncnet_expert.loop.stpes'",
+        ),
+        (
+            "gpu",
+            {"gpu": {"training": {"syncnet_expert": {"loop": {"steps": "many"}}}}},
+            "'training.syncnet_expert.loop.steps'",
+        ),
     ],
 )
 def test_a_bad_profile_is_named(profile, profiles, message):

@@ -9,33 +9,14 @@ the original code ran librosa 0.7 (``reflect``), librosa >= 0.9 pads with zeros.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
-from typing import Literal
 
 import librosa
 import numpy as np
 import scipy.signal
 
+from lipsync.audio.settings import MelSettings
 
-@dataclass(frozen=True)
-class MelSettings:
-    sample_rate: int  # Hz
-    n_fft: int
-    hop_length: int  # samples; sample_rate / hop_length = mel frames per second (80)
-    win_length: int
-    n_mels: int
-    fmin: float  # Hz
-    fmax: float  # Hz
-    preemphasis: float
-    ref_level_db: float
-    min_level_db: float
-    max_abs_value: float
-    pad_mode: Literal["constant", "reflect"]
-    dtype: Literal["float32", "float64"]
-
-    @property
-    def frames_per_second(self) -> float:
-        return self.sample_rate / self.hop_length
+__all__ = ["MelSettings", "log_mel", "mel_start_index", "single_threaded_blas"]
 
 
 @functools.lru_cache(maxsize=8)

@@ -52,8 +52,14 @@ def run(project: Project, quick: bool = False) -> dict:
         "clip_1280x720": hd | {"realtime_factor": round(hd["faces_fps"] / fps, 1)},
         "per_frame_mtcnn": per_frame,
         "ground_truth": accuracy,
-        "goals": {"vs_decode": 0.25, "realtime_factor": 10, "vs_per_frame": 4.0, "iou_to_per_frame": 0.9,
-                  "frames_with_face": 0.99, "ground_truth_iou": 0.8},
+        "goals": {
+            "vs_decode": 0.25,
+            "realtime_factor": 10,
+            "vs_per_frame": 4.0,
+            "iou_to_per_frame": 0.9,
+            "frames_with_face": 0.99,
+            "ground_truth_iou": 0.8,
+        },
     }
 
 
@@ -67,8 +73,14 @@ def _corpus_videos(project: Project) -> list[dict]:
         truth = project.layout.corpus_truth / Path(row.source).with_suffix(".npz")
         if truth.exists():
             t = np.load(truth)
-            out.append({"path": project.layout.normalised_video(row.video_id), "boxes": t["face_boxes"],
-                        "split": str(t["split"]), "video_id": row.video_id})
+            out.append(
+                {
+                    "path": project.layout.normalised_video(row.video_id),
+                    "boxes": t["face_boxes"],
+                    "split": str(t["split"]),
+                    "video_id": row.video_id,
+                }
+            )
     return out
 
 
@@ -83,8 +95,13 @@ def _throughput(paths: list[Path], project: Project) -> dict:
         tracks = track_faces(video, s.tracker, s.detector)
         crop_faces(video, tracks.boxes, s.size, s.crop)  # NaN boxes (no face) give black crops
     work = time.perf_counter() - started
-    return {"videos": len(paths), "frames": frames, "decode_fps": round(frames / decode, 1),
-            "faces_fps": round(frames / work, 1), "vs_decode": round(decode / work, 3)}
+    return {
+        "videos": len(paths),
+        "frames": frames,
+        "decode_fps": round(frames / decode, 1),
+        "faces_fps": round(frames / work, 1),
+        "vs_decode": round(decode / work, 3),
+    }
 
 
 def _per_frame(videos: list[dict], project: Project) -> dict:
@@ -92,10 +109,16 @@ def _per_frame(videos: list[dict], project: Project) -> dict:
     runs = [benchmark_tracking(read_frames(v["path"]), s) for v in videos]
     frames = int(sum(r["frames"] for r in runs))
     track_s, detect_s = sum(r["track_s"] for r in runs), sum(r["detect_s"] for r in runs)
-    return {"videos": len(videos), "frames": frames, "tracking_fps": round(frames / track_s, 1),
-            "per_frame_fps": round(frames / detect_s, 1), "speedup": round(detect_s / track_s, 2),
-            "mean_iou_to_per_frame": round(float(np.average([r["mean_iou"] for r in runs],
-                                                            weights=[r["frames"] for r in runs])), 4)}
+    return {
+        "videos": len(videos),
+        "frames": frames,
+        "tracking_fps": round(frames / track_s, 1),
+        "per_frame_fps": round(frames / detect_s, 1),
+        "speedup": round(detect_s / track_s, 2),
+        "mean_iou_to_per_frame": round(
+            float(np.average([r["mean_iou"] for r in runs], weights=[r["frames"] for r in runs])), 4
+        ),
+    }
 
 
 def _track_boxes(path: Path, project: Project) -> np.ndarray:
@@ -114,9 +137,12 @@ def _ground_truth(videos: list[dict], project: Project) -> dict:
         det = np.concatenate([d for d, _ in chosen])
         gt = np.concatenate([g for _, g in chosen])
         found = ~np.isnan(det[:, 0])
-        out[name] = {"frames": int(len(det)), "frames_with_face": round(float(found.mean()), 4),
-                     "mean_iou": round(_mean_iou(apply_box_convention(det, mapping), gt), 4),
-                     "mean_iou_raw": round(_mean_iou(det, gt), 4)}
+        out[name] = {
+            "frames": int(len(det)),
+            "frames_with_face": round(float(found.mean()), 4),
+            "mean_iou": round(_mean_iou(apply_box_convention(det, mapping), gt), 4),
+            "mean_iou_raw": round(_mean_iou(det, gt), 4),
+        }
     return out
 
 
@@ -133,8 +159,10 @@ def fit_box_convention(detected: np.ndarray, truth: np.ndarray) -> dict[str, flo
     ok = ~np.isnan(detected[:, 0])
     d, g = detected[ok], truth[ok]
     dh, gh = d[:, 3] - d[:, 1], g[:, 3] - g[:, 1]
-    return {"height_scale": float(np.median(gh / dh)),
-            "shift_y": float(np.median(((g[:, 1] + g[:, 3]) - (d[:, 1] + d[:, 3])) / 2 / gh))}
+    return {
+        "height_scale": float(np.median(gh / dh)),
+        "shift_y": float(np.median(((g[:, 1] + g[:, 3]) - (d[:, 1] + d[:, 3])) / 2 / gh)),
+    }
 
 
 def apply_box_convention(boxes: np.ndarray, mapping: dict[str, float]) -> np.ndarray:
@@ -167,10 +195,18 @@ def _hd_clip(video: dict, folder: Path, project: Project) -> tuple[Path, np.ndar
     out = np.empty((len(frames), HD[1], HD[0], 3), np.uint8)
     for i, frame in enumerate(frames):
         out[i] = canvas
-        out[i, y0:y0 + side, x0:x0 + side] = cv2.resize(frame, (side, side), interpolation=cv2.INTER_LINEAR)
+        out[i, y0 : y0 + side, x0 : x0 + side] = cv2.resize(frame, (side, side), interpolation=cv2.INTER_LINEAR)
     path = folder / "clip_1280x720.mp4"
     samples = len(frames) * project.params.ingest.sample_rate // project.params.ingest.fps
-    write_mp4(path, out, project.params.ingest.fps, audio[:samples], project.params.ingest.sample_rate,
-              crf=18, threads=1, preset="veryfast")
+    write_mp4(
+        path,
+        out,
+        project.params.ingest.fps,
+        audio[:samples],
+        project.params.ingest.sample_rate,
+        crf=18,
+        threads=1,
+        preset="veryfast",
+    )
     boxes = _stage_boxes(project, video["video_id"]) * 2 + np.array([x0, y0, x0, y0])
     return path, boxes

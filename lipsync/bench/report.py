@@ -26,37 +26,84 @@ def faces_rows(r: dict) -> list[str]:
     g = r["goals"]
     cmd = "lipsync bench faces"
     return [
-        _row("faces 256x256: decode+track+crop vs decode only", f"{c['faces_fps']:.0f} vs {c['decode_fps']:.0f} "
-             f"frames/s = {c['vs_decode']:.2f}x", f">= {g['vs_decode']}x", c["vs_decode"] >= g["vs_decode"], cmd),
-        _row("faces 256x256: real-time factor", f"{c['realtime_factor']:.1f}x", f">= {g['realtime_factor']}x",
-             c["realtime_factor"] >= g["realtime_factor"], cmd),
-        _row("faces 1280x720: decode+track+crop vs decode only", f"{hd['faces_fps']:.0f} vs {hd['decode_fps']:.0f} "
-             f"frames/s = {hd['vs_decode']:.2f}x", f">= {g['vs_decode']}x", hd["vs_decode"] >= g["vs_decode"], cmd),
-        _row("faces 1280x720: real-time factor", f"{hd['realtime_factor']:.1f}x", f">= {g['realtime_factor']}x",
-             hd["realtime_factor"] >= g["realtime_factor"], cmd),
-        _row("tracking vs MTCNN on every frame (256x256)", f"{pf['speedup']:.1f}x faster ({pf['tracking_fps']:.0f} "
-             f"vs {pf['per_frame_fps']:.0f} frames/s)", f">= {g['vs_per_frame']}x", pf["speedup"] >= g["vs_per_frame"],
-             cmd),
-        _row("tracked boxes: mean IoU to per-frame MTCNN boxes", f"{pf['mean_iou_to_per_frame']:.3f}",
-             f">= {g['iou_to_per_frame']}", pf["mean_iou_to_per_frame"] >= g["iou_to_per_frame"], cmd),
-        _row("frames with the face found (test speakers / all)",
-             f"{gt['test_speakers']['frames_with_face']:.2%} / {gt['all_speakers']['frames_with_face']:.2%}",
-             f">= {g['frames_with_face']:.0%}", gt["test_speakers"]["frames_with_face"] >= g["frames_with_face"], cmd),
-        _row("mean IoU to ground-truth boxes, one convention (test / all)",
-             f"{gt['test_speakers']['mean_iou']:.3f} / {gt['all_speakers']['mean_iou']:.3f} "
-             f"(raw {gt['test_speakers']['mean_iou_raw']:.3f})", f">= {g['ground_truth_iou']}",
-             gt["test_speakers"]["mean_iou"] >= g["ground_truth_iou"], cmd),
+        _row(
+            "faces 256x256: decode+track+crop vs decode only",
+            f"{c['faces_fps']:.0f} vs {c['decode_fps']:.0f} frames/s = {c['vs_decode']:.2f}x",
+            f">= {g['vs_decode']}x",
+            c["vs_decode"] >= g["vs_decode"],
+            cmd,
+        ),
+        _row(
+            "faces 256x256: real-time factor",
+            f"{c['realtime_factor']:.1f}x",
+            f">= {g['realtime_factor']}x",
+            c["realtime_factor"] >= g["realtime_factor"],
+            cmd,
+        ),
+        _row(
+            "faces 1280x720: decode+track+crop vs decode only",
+            f"{hd['faces_fps']:.0f} vs {hd['decode_fps']:.0f} frames/s = {hd['vs_decode']:.2f}x",
+            f">= {g['vs_decode']}x",
+            hd["vs_decode"] >= g["vs_decode"],
+            cmd,
+        ),
+        _row(
+            "faces 1280x720: real-time factor",
+            f"{hd['realtime_factor']:.1f}x",
+            f">= {g['realtime_factor']}x",
+            hd["realtime_factor"] >= g["realtime_factor"],
+            cmd,
+        ),
+        _row(
+            "tracking vs MTCNN on every frame (256x256)",
+            f"{pf['speedup']:.1f}x faster ({pf['tracking_fps']:.0f} vs {pf['per_frame_fps']:.0f} frames/s)",
+            f">= {g['vs_per_frame']}x",
+            pf["speedup"] >= g["vs_per_frame"],
+            cmd,
+        ),
+        _row(
+            "tracked boxes: mean IoU to per-frame MTCNN boxes",
+            f"{pf['mean_iou_to_per_frame']:.3f}",
+            f">= {g['iou_to_per_frame']}",
+            pf["mean_iou_to_per_frame"] >= g["iou_to_per_frame"],
+            cmd,
+        ),
+        _row(
+            "frames with the face found (test speakers / all)",
+            f"{gt['test_speakers']['frames_with_face']:.2%} / {gt['all_speakers']['frames_with_face']:.2%}",
+            f">= {g['frames_with_face']:.0%}",
+            gt["test_speakers"]["frames_with_face"] >= g["frames_with_face"],
+            cmd,
+        ),
+        _row(
+            "mean IoU to ground-truth boxes, one convention (test / all)",
+            f"{gt['test_speakers']['mean_iou']:.3f} / {gt['all_speakers']['mean_iou']:.3f} "
+            f"(raw {gt['test_speakers']['mean_iou_raw']:.3f})",
+            f">= {g['ground_truth_iou']}",
+            gt["test_speakers"]["mean_iou"] >= g["ground_truth_iou"],
+            cmd,
+        ),
     ]
 
 
 def mel_rows(r: dict) -> list[str]:
     cmd = "lipsync bench mel"
     return [
-        _row("mel, warm, float32 (the pipeline's setting)", f"{r['float32']['realtime_factor']:.0f}x real time",
-             f">= {r['goal_realtime_factor']}x", r["float32"]["realtime_factor"] >= r["goal_realtime_factor"], cmd),
+        _row(
+            "mel, warm, float32 (the pipeline's setting)",
+            f"{r['float32']['realtime_factor']:.0f}x real time",
+            f">= {r['goal_realtime_factor']}x",
+            r["float32"]["realtime_factor"] >= r["goal_realtime_factor"],
+            cmd,
+        ),
         _row("mel, warm, float64", f"{r['float64']['realtime_factor']:.0f}x real time", "", None, cmd),
-        _row("mel, first call in a fresh process (numba compile, imports)", f"{r['cold_start_seconds']:.1f} s "
-             "(once per environment; cached after)", "", None, cmd),
+        _row(
+            "mel, first call in a fresh process (numba compile, imports)",
+            f"{r['cold_start_seconds']:.1f} s (once per environment; cached after)",
+            "",
+            None,
+            cmd,
+        ),
     ]
 
 
@@ -64,11 +111,17 @@ def shards_rows(r: dict) -> list[str]:
     cmd = "lipsync bench shards"
     rd = r["readers"]
     return [
-        _row(f"training samples ({r['frames_per_sample']} frames + mel) from shards vs Wav2Lip's JPEG folders",
-             f"{rd['shards']['samples_per_second']:.0f} vs {rd['jpeg_folder_wav']['samples_per_second']:.0f} "
-             f"samples/s = {r['speedup_vs_wav2lip_layout']:.1f}x", f">= {r['goal_speedup']}x", r["met"], cmd),
-        _row("... vs JPEG folders with the mel precomputed", f"{r['speedup_vs_jpeg_with_mel_npy']:.1f}x", "", None,
-             cmd),
+        _row(
+            f"training samples ({r['frames_per_sample']} frames + mel) from shards vs Wav2Lip's JPEG folders",
+            f"{rd['shards']['samples_per_second']:.0f} vs {rd['jpeg_folder_wav']['samples_per_second']:.0f} "
+            f"samples/s = {r['speedup_vs_wav2lip_layout']:.1f}x",
+            f">= {r['goal_speedup']}x",
+            r["met"],
+            cmd,
+        ),
+        _row(
+            "... vs JPEG folders with the mel precomputed", f"{r['speedup_vs_jpeg_with_mel_npy']:.1f}x", "", None, cmd
+        ),
     ]
 
 
@@ -77,16 +130,37 @@ def models_rows(r: dict) -> list[str]:
     m = r["models"]
     ours, theirs, big = m["ours_96"], m["wav2lip_96"], m["ours_256"]
     return [
-        _row("generator size: ours vs Wav2Lip (96 px)", f"{ours['parameters'] / 1e6:.2f}M vs "
-             f"{theirs['parameters'] / 1e6:.1f}M parameters, {ours['gmac_per_frame']:.2f} vs "
-             f"{theirs['gmac_per_frame']:.2f} GMAC/frame", "", None, cmd),
-        _row(f"inference, batch {r['batch_frames']} frames, 96 px", f"{ours['inference_fps']:.0f} vs "
-             f"{theirs['inference_fps']:.0f} frames/s = {r['inference_speedup']:.1f}x",
-             f">= {r['goal_inference_speedup']:.0f}x", r["inference_speedup"] >= r["goal_inference_speedup"], cmd),
-        _row("training (L1 + sync loss, backward, Adam), 96 px", f"{ours['training_fps']:.0f} vs "
-             f"{theirs['training_fps']:.1f} frames/s = {r['training_speedup']:.1f}x", "", None, cmd),
-        _row("ours at 256 px", f"{big['inference_fps']:.0f} frames/s inference, {big['training_fps']:.0f} training, "
-             f"{big['gmac_per_frame']:.2f} GMAC/frame", "", None, cmd),
+        _row(
+            "generator size: ours vs Wav2Lip (96 px)",
+            f"{ours['parameters'] / 1e6:.2f}M vs "
+            f"{theirs['parameters'] / 1e6:.1f}M parameters, {ours['gmac_per_frame']:.2f} vs "
+            f"{theirs['gmac_per_frame']:.2f} GMAC/frame",
+            "",
+            None,
+            cmd,
+        ),
+        _row(
+            f"inference, batch {r['batch_frames']} frames, 96 px",
+            f"{ours['inference_fps']:.0f} vs {theirs['inference_fps']:.0f} frames/s = {r['inference_speedup']:.1f}x",
+            f">= {r['goal_inference_speedup']:.0f}x",
+            r["inference_speedup"] >= r["goal_inference_speedup"],
+            cmd,
+        ),
+        _row(
+            "training (L1 + sync loss, backward, Adam), 96 px",
+            f"{ours['training_fps']:.0f} vs {theirs['training_fps']:.1f} frames/s = {r['training_speedup']:.1f}x",
+            "",
+            None,
+            cmd,
+        ),
+        _row(
+            "ours at 256 px",
+            f"{big['inference_fps']:.0f} frames/s inference, {big['training_fps']:.0f} training, "
+            f"{big['gmac_per_frame']:.2f} GMAC/frame",
+            "",
+            None,
+            cmd,
+        ),
     ]
 
 
@@ -142,8 +216,13 @@ def write_report(project: Project) -> dict:
     snapshot_training(project)
     rows = ["| figure | measured | goal | | command |", "|---|---|---|---|---|"]
     used = []
-    for name, build in (("faces", faces_rows), ("mel", mel_rows), ("shards", shards_rows), ("models", models_rows),
-                        ("training", training_rows)):
+    for name, build in (
+        ("faces", faces_rows),
+        ("mel", mel_rows),
+        ("shards", shards_rows),
+        ("models", models_rows),
+        ("training", training_rows),
+    ):
         result = _load(project, name)
         if result:
             rows += build(result)

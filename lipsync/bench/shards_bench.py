@@ -42,8 +42,11 @@ def run(project: Project, quick: bool = False) -> dict:
             started = time.perf_counter()
             count = read()
             elapsed = time.perf_counter() - started
-            results[name] = {"samples": count, "seconds": round(elapsed, 4),
-                             "samples_per_second": round(count / elapsed, 1)}
+            results[name] = {
+                "samples": count,
+                "seconds": round(elapsed, 4),
+                "samples_per_second": round(count / elapsed, 1),
+            }
     ours = results["shards"]["samples_per_second"]
     return {
         "frames_per_sample": project.params.shards.segment_frames,
@@ -88,5 +91,5 @@ def _read_jpeg(root: Path, wanted, project: Project, precomputed: bool) -> int:
         else:
             mel = log_mel(read_wav(folder / "audio.wav")[0], settings)
         m0 = mel_start_index(start, fps, settings)
-        _ = np.stack(images).astype(np.float32), mel[:, m0:m0 + frames * 16 // 5]
+        _ = np.stack(images).astype(np.float32), mel[:, m0 : m0 + frames * 16 // 5]
     return len(wanted)

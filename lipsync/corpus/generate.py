@@ -29,7 +29,6 @@ from lipsync.corpus.render import render_clip
 from lipsync.corpus.settings import CorpusSettings
 from lipsync.corpus.speakers import plan_speakers
 from lipsync.media.writer import write_mp4
-from lipsync.settings import from_mapping, to_mapping
 
 VIDEOS, TRUTH, SPEAKERS_FILE = "videos", "truth", "speakers.json"
 
@@ -91,11 +90,9 @@ def _run_jobs(settings: CorpusSettings, out_dir: Path, jobs: list[tuple[int, int
             bar.update()
         bar.close()
         return frames
-    # Settings hold read-only mappings, which do not pickle: send the plain mapping instead.
-    mapping = to_mapping(settings)
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(min(settings.workers, len(jobs)), mp_context=context, initializer=_quiet_cv2) as pool:
-        futures = [pool.submit(_write_clip_job, mapping, str(out_dir), speaker, clip) for speaker, clip in jobs]
+        futures = [pool.submit(write_clip, settings, out_dir, speaker, clip) for speaker, clip in jobs]
         for _ in as_completed(futures):
             bar.update()
         bar.close()
@@ -113,10 +110,6 @@ def write_clip(settings: CorpusSettings, out_dir: Path, speaker_index: int, clip
     )  # fmt: skip
     write_npz(truth, **clip.truth.arrays())
     return len(clip.frames)
-
-
-def _write_clip_job(mapping: dict, out_dir: str, speaker_index: int, clip_index: int) -> int:
-    return write_clip(from_mapping(CorpusSettings, mapping, "corpus"), Path(out_dir), speaker_index, clip_index)
 
 
 def _quiet_cv2() -> None:

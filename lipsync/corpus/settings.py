@@ -1,7 +1,7 @@
 """Settings of the synthetic corpus: the ``corpus`` section of ``params.yaml``.
 
 Frozen dataclasses without defaults: every number the generator uses is a field here and lives
-in ``params.yaml``; ``lipsync.settings.from_mapping`` maps the YAML onto them strictly. Ranges
+in ``params.yaml``; ``lipsync.params_loader.from_mapping`` maps the YAML onto them strictly. Ranges
 ``(low, high)`` are drawn uniformly per speaker or per clip from the seeded generators.
 Fractions of "mouth width" refer to the distance between the photo's annotated mouth corners.
 """

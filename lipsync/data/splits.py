@@ -7,7 +7,7 @@ import hashlib
 
 
 def speaker_split(speaker: str, split) -> str:
-    """``split`` is :class:`lipsync.config.SplitParams`; test globs win over val globs.
+    """``split`` is :class:`lipsync.data.settings.SplitSettings`; test globs win over val globs.
 
     Speakers matching no glob go to test / val by a stable hash of their id with the given
     fractions, and to train otherwise.
@@ -24,7 +24,7 @@ def speaker_split(speaker: str, split) -> str:
     return "train"
 
 
-def segment_bounds(runs: list[tuple[int, int]], segment_frames: int, window: int = 5) -> list[tuple[int, int]]:
+def segment_bounds(runs: list[tuple[int, int]], segment_frames: int, window: int) -> list[tuple[int, int]]:
     """Cut face runs [start, stop) into segments of ``segment_frames``.
 
     The last piece of a run is kept when it holds at least one sync window, trimmed to a

@@ -1,7 +1,7 @@
 """Settings of the faces stage: the ``faces`` section of ``params.yaml``.
 
 Frozen dataclasses without defaults: every number lives in ``params.yaml`` and is mapped here
-by ``lipsync.settings.from_mapping`` (a missing or misspelt key fails at load time).
+by ``lipsync.params_loader.from_mapping`` (a missing or misspelt key fails at load time).
 """
 
 from __future__ import annotations

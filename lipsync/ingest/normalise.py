@@ -54,7 +54,7 @@ def target_size(width: int, height: int, max_side: int) -> tuple[int, int]:
 def normalise_video(src, dst_video, dst_audio, info: MediaInfo, params) -> Normalised:
     """Write ``dst_video`` (mp4) and ``dst_audio`` (16-bit mono wav) for ``src``.
 
-    ``params`` is :class:`lipsync.config.IngestParams`. The audio is cut or padded to the
+    ``params`` is :class:`lipsync.ingest.settings.IngestSettings`. The audio is cut or padded to the
     video's length (frames / fps) so the two streams stay aligned sample for frame.
     """
     notes = []

@@ -10,42 +10,32 @@
 | ``settings`` | :class:`ModelsSettings`, the ``models:`` section of ``params.yaml`` |
 """
 
-from lipsync.models.checkpoints import CheckpointError, LoadedCheckpoint, load_checkpoint, save_checkpoint
-from lipsync.models.complexity import count_parameters, macs_per_frame
-from lipsync.models.generator import (
-    DiscriminatorSettings,
-    GeneratorOutput,
-    GeneratorSettings,
-    LipSyncGenerator,
-    PatchDiscriminator,
-    build_discriminator,
-    generator_input,
-)
-from lipsync.models.settings import ModelsSettings
-from lipsync.models.syncnet import SyncNet, SyncNetSettings, lower_half_stack, sync_loss, sync_probability
-from lipsync.models.wav2lip import SyncNetColor, Wav2Lip, Wav2LipDiscQual
+from lipsync.lazy_exports import lazy_exports
 
-__all__ = [
-    "CheckpointError",
-    "DiscriminatorSettings",
-    "GeneratorOutput",
-    "GeneratorSettings",
-    "LipSyncGenerator",
-    "LoadedCheckpoint",
-    "ModelsSettings",
-    "PatchDiscriminator",
-    "SyncNet",
-    "SyncNetColor",
-    "SyncNetSettings",
-    "Wav2Lip",
-    "Wav2LipDiscQual",
-    "build_discriminator",
-    "count_parameters",
-    "generator_input",
-    "load_checkpoint",
-    "lower_half_stack",
-    "macs_per_frame",
-    "save_checkpoint",
-    "sync_loss",
-    "sync_probability",
-]
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "CheckpointError": "lipsync.models.checkpoints",
+        "DiscriminatorSettings": "lipsync.models.generator",
+        "GeneratorOutput": "lipsync.models.generator",
+        "GeneratorSettings": "lipsync.models.generator",
+        "LipSyncGenerator": "lipsync.models.generator",
+        "LoadedCheckpoint": "lipsync.models.checkpoints",
+        "ModelsSettings": "lipsync.models.settings",
+        "PatchDiscriminator": "lipsync.models.generator",
+        "SyncNet": "lipsync.models.syncnet",
+        "SyncNetColor": "lipsync.models.wav2lip",
+        "SyncNetSettings": "lipsync.models.settings",
+        "Wav2Lip": "lipsync.models.wav2lip",
+        "Wav2LipDiscQual": "lipsync.models.wav2lip",
+        "count_parameters": "lipsync.models.complexity",
+        "generator_input": "lipsync.models.generator",
+        "load_checkpoint": "lipsync.models.checkpoints",
+        "lower_half_stack": "lipsync.models.syncnet",
+        "macs_per_frame": "lipsync.models.complexity",
+        "save_checkpoint": "lipsync.models.checkpoints",
+        "sync_loss": "lipsync.models.syncnet",
+        "sync_probability": "lipsync.models.syncnet",
+    },
+)
+__all__ = sorted(__dir__())

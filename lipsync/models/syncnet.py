@@ -16,28 +16,12 @@ at 96 px that grid is already 1x1 and the mean changes nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from lipsync.models.conv_blocks import ConvBlock, ResidualConv, down_stage
-
-
-@dataclass(frozen=True)
-class SyncNetSettings:
-    """Shape of the expert.
-
-    channels: five widths (c0..c4). The face tower widens through all five; the audio tower
-        through c0..c3 and then projects to c4. Reference: (32, 64, 128, 256, 512).
-    embedding_dim: length of both embeddings. Reference: 512.
-    window_frames: video frames per sync window; the face input has 3 * window_frames channels.
-    """
-
-    channels: tuple[int, int, int, int, int]
-    embedding_dim: int
-    window_frames: int
+from lipsync.models.settings import SyncNetSettings
 
 
 def build_face_tower(settings: SyncNetSettings) -> nn.Sequential:

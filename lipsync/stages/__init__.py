@@ -2,18 +2,18 @@
 
 Each module has ``run(params, layout, ...) -> dict`` doing the file I/O and returning a
 small JSON-able summary; the CLI (hence ``dvc.yaml``) and the Dagster assets both call it.
+The list of stages is :mod:`lipsync.stages.registry`. Shared machinery: ``per_video`` (the
+runner of every per-video stage), ``training_stage`` (the MLflow-tracked training run of
+every training stage), ``records`` (per-video records and manifests).
 """
 
 from __future__ import annotations
 
 import importlib
 
-STAGES = ("corpus", "ingest", "faces", "mel", "shards", "syncnet_expert", "generator", "wav2lip_baseline")
-PER_VIDEO = ("ingest", "faces", "mel")
+from lipsync.stages.registry import stage
 
 
-def runner(stage: str):
-    """The ``run`` function of ``stage`` (imported lazily: torch is only loaded when needed)."""
-    if stage not in STAGES:
-        raise KeyError(f"unknown stage '{stage}' (stages: {', '.join(STAGES)})")
-    return importlib.import_module(f"lipsync.stages.{stage}").run
+def runner(name: str):
+    """The ``run`` function of stage ``name`` (imported lazily: torch is only loaded when needed)."""
+    return importlib.import_module(f"lipsync.stages.{stage(name).name}").run

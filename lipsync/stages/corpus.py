@@ -19,19 +19,21 @@ from lipsync.corpus.generate import generate_corpus
 from lipsync.layout import Layout
 
 STAGE = "corpus"
-FINGERPRINT = "fingerprint.json"
 
 
 def run(params: Params, layout: Layout, progress: bool = False) -> dict:
     fingerprint = section_hash((params.corpus, _code_hash()))
-    previous = _previous(layout.corpus, fingerprint)
+    previous = _previous(layout, fingerprint)
     if previous is not None:
         return {**previous, "folder": str(layout.corpus), "up_to_date": True, "elapsed_seconds": 0.0}
-    summary = {"stage": STAGE, **asdict(generate_corpus(params.corpus, layout.corpus, progress=progress)),
-               "folder": str(layout.corpus)}
+    summary = {
+        "stage": STAGE,
+        **asdict(generate_corpus(params.corpus, layout.corpus, progress=progress)),
+        "folder": str(layout.corpus),
+    }
     files = sorted(p.relative_to(layout.corpus).as_posix() for p in layout.corpus_videos.rglob("*.mp4"))
     stable = {k: v for k, v in summary.items() if k not in ("elapsed_seconds", "folder")}  # same bytes every run
-    write_json(layout.corpus / FINGERPRINT, {"fingerprint": fingerprint, "files": files, "summary": stable})
+    write_json(layout.corpus_fingerprint, {"fingerprint": fingerprint, "files": files, "summary": stable})
     return {**summary, "up_to_date": False}
 
 
@@ -44,11 +46,11 @@ def _code_hash() -> str:
     return digest.hexdigest()[:16]
 
 
-def _previous(folder: Path, fingerprint: str) -> dict | None:
+def _previous(layout: Layout, fingerprint: str) -> dict | None:
     try:
-        saved = json.loads((folder / FINGERPRINT).read_text())
+        saved = json.loads(layout.corpus_fingerprint.read_text())
     except (FileNotFoundError, json.JSONDecodeError):
         return None
-    if saved.get("fingerprint") != fingerprint or not all((folder / f).exists() for f in saved["files"]):
+    if saved.get("fingerprint") != fingerprint or not all((layout.corpus / f).exists() for f in saved["files"]):
         return None
     return saved["summary"]

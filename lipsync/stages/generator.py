@@ -1,18 +1,31 @@
-"""Stage ``generator``: train our lip-sync generator (L1 + the frozen expert's sync loss),
-evaluate it on the held-out speakers, register it as ``lipsync-generator``."""
+"""Stage ``generator``: train our lip-sync generator (L1 + the frozen expert's sync loss, and
+the PatchGAN when ``training.generator.adversarial.enabled``), evaluate it on the held-out
+speakers, register it as ``lipsync-generator``."""
 
 from __future__ import annotations
 
 from lipsync.config import Params
 from lipsync.layout import Layout
-from lipsync.models import LipSyncGenerator
-from lipsync.stages.generator_training import run_generator_stage
+from lipsync.stages.generator_inputs import input_example, load_expert
+from lipsync.stages.mouth_truth import MouthBoxes
+from lipsync.stages.training_stage import TrainingStage
 
 STAGE = "generator"
-REGISTERED = "lipsync-generator"
 
 
 def run(params: Params, layout: Layout, progress: bool = False) -> dict:
+    import torch
+
+    from lipsync.models import LipSyncGenerator, PatchDiscriminator
+    from lipsync.training.generator import train_generator
+
+    settings = params.training.generator
+    torch.manual_seed(params.training.seed)
+    expert, expert_ref = load_expert(params, layout, STAGE)
     model = LipSyncGenerator(params.models.generator)
-    tracked = {"models": {"generator": params.models.generator}}
-    return run_generator_stage(STAGE, REGISTERED, model, params.training.generator, params, layout, tracked)
+    critic = PatchDiscriminator(params.models.discriminator) if settings.adversarial.enabled else None
+    mouth_boxes = MouthBoxes(params, layout)
+    with TrainingStage(STAGE, params, layout, inputs={"expert": expert_ref}) as stage:
+        summary = train_generator(model, expert, settings, stage.source, stage.setup, mouth_boxes, critic)
+        stage.register(summary, model.cpu().eval(), input_example(params, ours=True), mouth_boxes=mouth_boxes.source)
+    return stage.result

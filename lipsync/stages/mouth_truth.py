@@ -35,17 +35,22 @@ class MouthBoxes:
         videos = {v: self._video(v) for v in set(eval_set.video_ids)}
         if not all(truth.exists() for truth, _ in videos.values()):
             self.source = "landmarks"
-            fallback = LandmarkMouthBoxes(lambda v: videos[v][1], self.params.faces.crop, self.params.faces.size,
-                                          self.params.training.mouth_box)
+            fallback = LandmarkMouthBoxes(
+                lambda v: videos[v][1],
+                self.params.faces.crop,
+                self.params.format.face_size,
+                self.params.training.mouth_box,
+            )
             return fallback(eval_set)
         self.source = "corpus truth"
         mouths = {v: np.load(truth)["mouth_boxes"] for v, (truth, _) in videos.items()}
-        out = [self._window(w, mouths[v], videos[v][1]) for w, v in zip(eval_set.windows, eval_set.video_ids,
-                                                                          strict=True)]
+        out = [
+            self._window(w, mouths[v], videos[v][1]) for w, v in zip(eval_set.windows, eval_set.video_ids, strict=True)
+        ]
         return np.stack(out).astype(np.float32)  # (N, T, 4)
 
     def _window(self, window: dict, mouth: np.ndarray, frame_size: tuple[int, int]) -> np.ndarray:
-        size = self.params.faces.size
+        size = self.params.format.face_size
         boxes = []
         for frame, face in zip(window["frames"], window["boxes"], strict=True):
             x0, y0, x1, _ = crop_box(face, frame_size[0], frame_size[1], self.params.faces.crop)

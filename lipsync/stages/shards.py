@@ -1,8 +1,8 @@
 """Stage ``shards``: WebDataset tar shards per split (train/val/test) and their manifest.
 
 Samples are face-run segments of ``shards.segment_frames`` frames with their mel slice.
-Each split gets at least ``training_processes x loader_workers`` shards with equal sample
-counts (so every rank and worker sees the same number), in a seeded order. The whole set is
+Each split gets at least ``shards.readers`` (reader processes x workers) shards with equal
+sample counts (so every rank and worker sees the same number), in a seeded order. The whole set is
 written into a temporary folder and swapped in, so readers never see a half-written set.
 """
 
@@ -28,7 +28,6 @@ from lipsync.stages import records as rec
 
 log = logging.getLogger("lipsync")
 STAGE = "shards"
-WINDOW = 5  # video frames per sync window
 
 
 def run(params: Params, layout: Layout, progress: bool = False) -> dict:
@@ -68,16 +67,29 @@ def plan_segments(params: Params, layout: Layout) -> pd.DataFrame:
     faces = pd.read_parquet(layout.faces_manifest)
     mel = pd.read_parquet(layout.mel_manifest)
     ingested = pd.read_parquet(layout.ingest_manifest, columns=["video_id", "status"])
-    ready = sorted(set(faces.video_id[faces.status == rec.OK]) & set(mel.video_id[mel.status == rec.OK])
-                   & set(ingested.video_id[ingested.status == rec.OK]))
+    ready = sorted(
+        set(faces.video_id[faces.status == rec.OK])
+        & set(mel.video_id[mel.status == rec.OK])
+        & set(ingested.video_id[ingested.status == rec.OK])
+    )
     rows = []
     for video_id in ready:
         ingest = rec.read_record(layout.ingest_record(video_id))
         face = rec.read_record(layout.face_record(video_id))
         split = speaker_split(ingest["speaker"], params.shards.split)
-        for start, stop in segment_bounds([tuple(s) for s in face["segments"]], params.shards.segment_frames, WINDOW):
-            rows.append({"video_id": video_id, "speaker": ingest["speaker"], "clip": ingest["clip"],
-                         "split": split, "start": start, "stop": stop, "key": f"{video_id}_{start:06d}"})
+        runs = [tuple(s) for s in face["segments"]]
+        for start, stop in segment_bounds(runs, params.shards.segment_frames, params.format.sync_window):
+            rows.append(
+                {
+                    "video_id": video_id,
+                    "speaker": ingest["speaker"],
+                    "clip": ingest["clip"],
+                    "split": split,
+                    "start": start,
+                    "stop": stop,
+                    "key": f"{video_id}_{start:06d}",
+                }
+            )
     columns = ["video_id", "speaker", "clip", "split", "start", "stop", "key"]
     return pd.DataFrame(rows, columns=columns).sort_values("key", ignore_index=True)
 
@@ -86,18 +98,24 @@ def _write_split(rows: pd.DataFrame, split: str, params: Params, layout: Layout,
     from tqdm import tqdm
 
     s = params.shards
-    wanted = s.training_processes * s.loader_workers
+    wanted = s.readers
     count = max(wanted, math.ceil(len(rows) / s.samples_per_shard)) if len(rows) >= wanted else max(1, len(rows))
     order = np.random.default_rng(params.seed).permutation(len(rows))
     cache = _VideoCache(layout, params)
     shards = []
-    for index, part in enumerate(tqdm(np.array_split(order, count) if len(rows) else [], desc=f"shards {split}",
-                                      disable=not progress)):
+    for index, part in enumerate(
+        tqdm(np.array_split(order, count) if len(rows) else [], desc=f"shards {split}", disable=not progress)
+    ):
         samples = (cache.sample(rows.iloc[i], split) for i in part)
         shards.append(write_shard(folder / f"shard-{index:06d}.tar", samples, s.mtime))
     log.info("shards %s: %d samples in %d shards", split, len(rows), len(shards))
-    return {"samples": len(rows), "shards": shards, "speakers": sorted(set(rows.speaker)),
-            "videos": int(rows.video_id.nunique()), "wanted_shards": wanted}
+    return {
+        "samples": len(rows),
+        "shards": shards,
+        "speakers": sorted(set(rows.speaker)),
+        "videos": int(rows.video_id.nunique()),
+        "wanted_shards": wanted,
+    }
 
 
 class _VideoCache:
@@ -111,39 +129,57 @@ class _VideoCache:
             track = np.load(self.layout.face_track(video_id))
             self.videos[video_id] = {
                 "crops": np.load(self.layout.face_crops(video_id), mmap_mode="r"),
-                "boxes": track["boxes"], "landmarks": track["landmarks"],
+                "boxes": track["boxes"],
+                "landmarks": track["landmarks"],
                 "mel": np.load(self.layout.mel_features(video_id), mmap_mode="r"),
             }
         return self.videos[video_id]
 
     def sample(self, row, split: str) -> Sample:
-        d, fps = self._load(row["video_id"]), self.params.ingest.fps
+        d, fps = self._load(row["video_id"]), self.params.format.fps
         start, stop = int(row["start"]), int(row["stop"])
         m0 = mel_start_index(start, fps, self.params.mel)
-        width = (stop - start) * 16 // WINDOW
-        mel = np.asarray(d["mel"][:, m0:m0 + width], dtype=np.float32)
+        width = round((stop - start) * self.params.mel.frames_per_second / fps)  # 16 per 5-frame window
+        mel = np.asarray(d["mel"][:, m0 : m0 + width], dtype=np.float32)
         if mel.shape[1] < width:  # the clip's audio ends inside the last window: pad with silence
             pad = np.full((mel.shape[0], width - mel.shape[1]), -self.params.mel.max_abs_value, np.float32)
             mel = np.concatenate([mel, pad], axis=1)
-        meta = {"video_id": row["video_id"], "speaker": row["speaker"], "clip": row["clip"], "split": split,
-                "start_frame": start, "frames": stop - start, "fps": fps, "mel_start": m0}
-        return Sample(row["key"], np.ascontiguousarray(d["crops"][start:stop]), mel,
-                      d["boxes"][start:stop].astype(np.float32), d["landmarks"][start:stop].astype(np.float32), meta)
+        meta = {
+            "video_id": row["video_id"],
+            "speaker": row["speaker"],
+            "clip": row["clip"],
+            "split": split,
+            "start_frame": start,
+            "frames": stop - start,
+            "fps": fps,
+            "mel_start": m0,
+        }
+        return Sample(
+            row["key"],
+            np.ascontiguousarray(d["crops"][start:stop]),
+            mel,
+            d["boxes"][start:stop].astype(np.float32),
+            d["landmarks"][start:stop].astype(np.float32),
+            meta,
+        )
 
 
 def _manifest(params: Params, plan: pd.DataFrame, splits: dict) -> dict:
     digests = [sh["sha256"] for s in SPLITS for sh in splits[s]["shards"]]
-    warnings = [f"split {s} has {len(splits[s]['shards'])} shard(s), fewer than training_processes x "
-                f"loader_workers = {splits[s]['wanted_shards']} (too few samples)"
-                for s in SPLITS if len(splits[s]["shards"]) < splits[s]["wanted_shards"]]
+    warnings = [
+        f"split {s} has {len(splits[s]['shards'])} shard(s), fewer than reader_processes x "
+        f"reader_workers = {splits[s]['wanted_shards']} (too few samples)"
+        for s in SPLITS
+        if len(splits[s]["shards"]) < splits[s]["wanted_shards"]
+    ]
     for w in warnings:
         log.warning("shards: %s", w)
     return {
         "data_version": data_version(digests),
         "params": section_hash((params.shards, params.faces, params.mel, params.ingest)),
         "segment_frames": params.shards.segment_frames,
-        "face_size": params.faces.size,
-        "fps": params.ingest.fps,
+        "face_size": params.format.face_size,
+        "fps": params.format.fps,
         "splits": {s: {k: v for k, v in splits[s].items() if k != "wanted_shards"} for s in SPLITS},
         "warnings": warnings,
     }

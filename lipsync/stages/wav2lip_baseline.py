@@ -1,17 +1,33 @@
 """Stage ``wav2lip_baseline``: the published Wav2Lip generator trained here from scratch on
 the same shards, with the same trainer and about the same wall-clock budget as ours (its
-step count is calibrated for that in params), registered as ``wav2lip-baseline``."""
+step count is calibrated for that in params), and its published visual-quality
+discriminator when ``training.wav2lip_baseline.adversarial.enabled``; registered as
+``wav2lip-baseline``."""
 
 from __future__ import annotations
 
 from lipsync.config import Params
 from lipsync.layout import Layout
-from lipsync.models import Wav2Lip
-from lipsync.stages.generator_training import run_generator_stage
+from lipsync.stages.generator_inputs import input_example, load_expert
+from lipsync.stages.mouth_truth import MouthBoxes
+from lipsync.stages.training_stage import TrainingStage
 
 STAGE = "wav2lip_baseline"
-REGISTERED = "wav2lip-baseline"
 
 
 def run(params: Params, layout: Layout, progress: bool = False) -> dict:
-    return run_generator_stage(STAGE, REGISTERED, Wav2Lip(), params.training.wav2lip, params, layout, {})
+    import torch
+
+    from lipsync.models import Wav2Lip, Wav2LipDiscQual
+    from lipsync.training.generator import train_generator
+
+    settings = params.training.wav2lip_baseline
+    torch.manual_seed(params.training.seed)
+    expert, expert_ref = load_expert(params, layout, STAGE)
+    model = Wav2Lip()
+    critic = Wav2LipDiscQual() if settings.adversarial.enabled else None
+    mouth_boxes = MouthBoxes(params, layout)
+    with TrainingStage(STAGE, params, layout, inputs={"expert": expert_ref}) as stage:
+        summary = train_generator(model, expert, settings, stage.source, stage.setup, mouth_boxes, critic)
+        stage.register(summary, model.cpu().eval(), input_example(params, ours=False), mouth_boxes=mouth_boxes.source)
+    return stage.result

@@ -20,27 +20,25 @@ import os
 # Before MLflow is first imported: its telemetry client is set up at import time.
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
-from lipsync.tracking.flat_params import flatten_params  # noqa: E402
-from lipsync.tracking.logged_model import load_state_dict, log_pytorch_model  # noqa: E402
-from lipsync.tracking.model_ref import ModelRef  # noqa: E402
-from lipsync.tracking.provenance import git_commit  # noqa: E402
-from lipsync.tracking.registry import compare_versions, get_alias, set_alias  # noqa: E402
-from lipsync.tracking.run import TrainingHooks, TrainingRun  # noqa: E402
-from lipsync.tracking.store import artifact_root, ensure_experiment, open_tracking, tracking_uri  # noqa: E402
+from lipsync.lazy_exports import lazy_exports  # noqa: E402
 
-__all__ = [
-    "ModelRef",
-    "TrainingHooks",
-    "TrainingRun",
-    "artifact_root",
-    "compare_versions",
-    "ensure_experiment",
-    "flatten_params",
-    "get_alias",
-    "git_commit",
-    "load_state_dict",
-    "log_pytorch_model",
-    "open_tracking",
-    "set_alias",
-    "tracking_uri",
-]
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "ModelRef": "lipsync.tracking.model_ref",
+        "TrainingHooks": "lipsync.tracking.run",
+        "TrainingRun": "lipsync.tracking.run",
+        "artifact_root": "lipsync.tracking.store",
+        "compare_versions": "lipsync.tracking.registry",
+        "ensure_experiment": "lipsync.tracking.store",
+        "flatten_params": "lipsync.tracking.flat_params",
+        "get_alias": "lipsync.tracking.registry",
+        "git_commit": "lipsync.tracking.provenance",
+        "load_state_dict": "lipsync.tracking.logged_model",
+        "log_pytorch_model": "lipsync.tracking.logged_model",
+        "open_tracking": "lipsync.tracking.store",
+        "set_alias": "lipsync.tracking.registry",
+        "tracking_uri": "lipsync.tracking.store",
+    },
+)
+__all__ = sorted(__dir__())

@@ -14,100 +14,69 @@
 | ``generator`` | :func:`train_generator` for ours and Wav2Lip; ``generator_adapters`` calls them alike |
 | ``generator_eval`` / ``mouth`` | mouth-region L1 vs the copy baseline, sync-loss ratio, sample grid |
 | ``perceptual`` | the optional VGG feature loss (weights by path only) |
-| ``launch`` | ``python -m lipsync.training.launch``: one run, under torchrun or not |
 """
 
-from lipsync.training.augment import AugmentSettings, WindowAugmentSettings
-from lipsync.training.data import BatchStream, DataPosition, ShardError, collate_expert, collate_generator, shard_urls
-from lipsync.training.distributed import Distributed, setup, teardown
-from lipsync.training.evalsets import read_split
-from lipsync.training.expert import (
-    ExpertEvalSet,
-    ExpertTask,
-    expert_accuracy,
-    expert_eval_set,
-    ranking_auc,
-    train_expert,
-)
-from lipsync.training.generator import GeneratorTask, train_generator
-from lipsync.training.generator_adapters import OursAdapter, Wav2LipAdapter, expert_sync_loss, leak_free_original
-from lipsync.training.generator_eval import (
-    GeneratorEvalSet,
-    LandmarkMouthBoxes,
-    evaluate_generator,
-    generator_eval_set,
-    sample_grid,
-)
-from lipsync.training.guard import LossGuard, TrainingDiverged
-from lipsync.training.loop import train
-from lipsync.training.mouth import box_mask, mouth_boxes_from_landmarks, mouth_l1
-from lipsync.training.pairs import expert_groups, expert_pairs, expert_view
-from lipsync.training.settings import (
-    AdversarialSettings,
-    DataSettings,
-    ExpertTrainingSettings,
-    GeneratorTrainingSettings,
-    LoopSettings,
-    MouthBoxSettings,
-    PerceptualSettings,
-    TrainingSettings,
-)
-from lipsync.training.task import Callbacks, LossTerm, RunPaths, Task, TrainingSummary
-from lipsync.training.windows import WindowGeometry, generator_view, generator_windows
+from lipsync.lazy_exports import lazy_exports
 
-__all__ = [
-    "AdversarialSettings",
-    "AugmentSettings",
-    "BatchStream",
-    "Callbacks",
-    "DataPosition",
-    "DataSettings",
-    "Distributed",
-    "ExpertEvalSet",
-    "ExpertTask",
-    "ExpertTrainingSettings",
-    "GeneratorEvalSet",
-    "GeneratorTask",
-    "GeneratorTrainingSettings",
-    "LandmarkMouthBoxes",
-    "LoopSettings",
-    "LossGuard",
-    "LossTerm",
-    "MouthBoxSettings",
-    "OursAdapter",
-    "PerceptualSettings",
-    "RunPaths",
-    "ShardError",
-    "Task",
-    "TrainingDiverged",
-    "TrainingSettings",
-    "TrainingSummary",
-    "Wav2LipAdapter",
-    "WindowAugmentSettings",
-    "WindowGeometry",
-    "box_mask",
-    "collate_expert",
-    "collate_generator",
-    "evaluate_generator",
-    "expert_accuracy",
-    "expert_eval_set",
-    "expert_groups",
-    "expert_pairs",
-    "expert_sync_loss",
-    "expert_view",
-    "generator_eval_set",
-    "generator_view",
-    "generator_windows",
-    "leak_free_original",
-    "mouth_boxes_from_landmarks",
-    "mouth_l1",
-    "ranking_auc",
-    "read_split",
-    "sample_grid",
-    "setup",
-    "shard_urls",
-    "teardown",
-    "train",
-    "train_expert",
-    "train_generator",
-]
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "AdversarialSettings": "lipsync.training.settings",
+        "AugmentSettings": "lipsync.training.augment",
+        "BatchStream": "lipsync.training.data",
+        "Callbacks": "lipsync.training.task",
+        "DataPosition": "lipsync.training.data",
+        "DataSettings": "lipsync.training.settings",
+        "Distributed": "lipsync.training.distributed",
+        "ExpertEvalSet": "lipsync.training.expert",
+        "ExpertTask": "lipsync.training.expert",
+        "ExpertTrainingSettings": "lipsync.training.settings",
+        "GeneratorEvalSet": "lipsync.training.generator_eval",
+        "GeneratorTask": "lipsync.training.generator",
+        "GeneratorTrainingSettings": "lipsync.training.settings",
+        "LandmarkMouthBoxes": "lipsync.training.generator_eval",
+        "LoopSettings": "lipsync.training.settings",
+        "LossGuard": "lipsync.training.guard",
+        "LossTerm": "lipsync.training.task",
+        "MouthBoxSettings": "lipsync.training.settings",
+        "OursAdapter": "lipsync.training.generator_adapters",
+        "PerceptualSettings": "lipsync.training.settings",
+        "RunPaths": "lipsync.training.task",
+        "RunSetup": "lipsync.training.task",
+        "ShardSource": "lipsync.training.task",
+        "ShardError": "lipsync.training.data",
+        "Task": "lipsync.training.task",
+        "TrainingDiverged": "lipsync.training.guard",
+        "TrainingSettings": "lipsync.training.settings",
+        "TrainingSummary": "lipsync.training.task",
+        "Wav2LipAdapter": "lipsync.training.generator_adapters",
+        "WindowAugmentSettings": "lipsync.training.augment",
+        "WindowGeometry": "lipsync.training.windows",
+        "box_mask": "lipsync.training.mouth",
+        "collate_expert": "lipsync.training.data",
+        "collate_generator": "lipsync.training.data",
+        "evaluate_generator": "lipsync.training.generator_eval",
+        "expert_accuracy": "lipsync.training.expert",
+        "expert_eval_set": "lipsync.training.expert",
+        "expert_groups": "lipsync.training.pairs",
+        "expert_pairs": "lipsync.training.pairs",
+        "expert_sync_loss": "lipsync.training.generator_adapters",
+        "expert_view": "lipsync.training.pairs",
+        "generator_eval_set": "lipsync.training.generator_eval",
+        "generator_view": "lipsync.training.windows",
+        "generator_windows": "lipsync.training.windows",
+        "leak_free_original": "lipsync.training.generator_adapters",
+        "mouth_boxes_from_landmarks": "lipsync.training.mouth",
+        "mouth_l1": "lipsync.training.mouth",
+        "ranking_auc": "lipsync.training.expert",
+        "read_split": "lipsync.training.evalsets",
+        "sample_grid": "lipsync.training.generator_eval",
+        "setup": "lipsync.training.distributed",
+        "shard_urls": "lipsync.training.data",
+        "teardown": "lipsync.training.distributed",
+        "train": "lipsync.training.loop",
+        "train_expert": "lipsync.training.expert",
+        "train_generator": "lipsync.training.generator",
+    },
+)
+__all__ = sorted(__dir__())

@@ -114,7 +114,7 @@ class BatchStream:
 
     def epoch_pipeline(self, epoch: int) -> wds.DataPipeline:
         """The batches of one data epoch: ``epoch_batches / max(1, workers)`` per worker."""
-        per_worker = self.data.epoch_batches // max(1, self.data.loader_workers)
+        per_worker = self.data.epoch_batches // max(1, self.data.dataloader_workers)
         return wds.DataPipeline(
             wds.ResampledShards(self.urls, seed=self.seed * 100_003 + epoch, deterministic=True),
             wds.split_by_node,  # resampled streams differ per rank already; kept so any shard list splits
@@ -129,7 +129,7 @@ class BatchStream:
         epoch, skip = start.epoch, start.batch
         while True:
             loader = torch.utils.data.DataLoader(
-                self.epoch_pipeline(epoch), batch_size=None, num_workers=self.data.loader_workers
+                self.epoch_pipeline(epoch), batch_size=None, num_workers=self.data.dataloader_workers
             )
             for index, batch in enumerate(loader):
                 if index >= skip:

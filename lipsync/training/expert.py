@@ -33,7 +33,7 @@ from lipsync.training.evalsets import read_split
 from lipsync.training.loop import train
 from lipsync.training.pairs import expert_pair, expert_view, negative_for
 from lipsync.training.settings import DataSettings, ExpertTrainingSettings
-from lipsync.training.task import Callbacks, LossTerm, RunPaths, TrainingSummary
+from lipsync.training.task import LossTerm, RunSetup, ShardSource, TrainingSummary
 from lipsync.training.windows import WindowGeometry, window_starts
 
 
@@ -151,21 +151,14 @@ class ExpertTask:
 
 
 def train_expert(
-    syncnet: SyncNet,
-    settings: ExpertTrainingSettings,
-    data: DataSettings,
-    geometry: WindowGeometry,
-    seed: int,
-    train_shards,
-    eval_shards,
-    paths: RunPaths,
-    context: Distributed,
-    callbacks: Callbacks | None = None,
+    syncnet: SyncNet, settings: ExpertTrainingSettings, source: ShardSource, setup: RunSetup
 ) -> TrainingSummary:
-    """Train ``syncnet`` on ``train_shards`` (glob, folder or list) and evaluate on ``eval_shards`` (or None)."""
-    view = functools.partial(expert_view, geometry=geometry, data=data)
-    stream = BatchStream(shard_urls(train_shards), view, collate_expert, settings.loop.batch, data, seed)
+    """Train ``syncnet`` on ``source.train`` and evaluate it on ``source.eval`` (if any)."""
+    view = functools.partial(expert_view, geometry=source.geometry, data=source.data)
+    stream = BatchStream(shard_urls(source.train), view, collate_expert, settings.loop.batch, source.data, source.seed)
     eval_set = None
-    if eval_shards is not None and context.main:
-        eval_set = expert_eval_set(read_split(eval_shards), geometry, data, settings.eval_pairs, seed)
-    return train(ExpertTask(syncnet, settings, eval_set, geometry), stream, settings.loop, paths, context, callbacks)
+    if source.eval is not None and setup.context.main:
+        pairs = settings.eval_pairs
+        eval_set = expert_eval_set(read_split(source.eval), source.geometry, source.data, pairs, source.seed)
+    task = ExpertTask(syncnet, settings, eval_set, source.geometry)
+    return train(task, stream, settings.loop, setup.paths, setup.context, setup.callbacks)

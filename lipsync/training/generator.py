@@ -5,13 +5,14 @@ Per step, on B windows of 5 frames (RGB, [0, 1]):
     loss = L1(face, target)                                   # whole crop, per pixel
          + sync_weight * expert_sync(face, sync_mel)          # from step sync_start; 0 before
          + mask_prior_weight * L1(mask, prior)                # ours: see generator_adapters
-         + adversarial.weight * BCE(D(face), real)            # optional PatchGAN, from adversarial.start
+         + adversarial.weight * BCE(D(face), real)            # optional critic, from adversarial.start
          + perceptual.weight * VGG-L1(face, target)           # only with real weights given by path
 
 The expert is frozen (eval mode, no gradients to its weights) and judges the lower halves
 of the 5 output frames against the window's audio. Before ``sync_start`` its loss is still
-computed, without gradients, and logged. With the PatchGAN on, a second term updates the
-discriminator on real frames against the just-generated ones.
+computed, without gradients, and logged. With the adversarial term on, a second term
+updates the discriminator (our PatchGAN for ours, the published ``Wav2Lip_disc_qual`` for
+the baseline) on real frames against the just-generated ones.
 """
 
 from __future__ import annotations
@@ -21,20 +22,19 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 from lipsync.models import SyncNet
 from lipsync.training.data import BatchStream, collate_generator, shard_urls
 from lipsync.training.distributed import Distributed, wrap
 from lipsync.training.evalsets import read_split
-from lipsync.training.generator_adapters import adapter_for, expert_sync_loss
+from lipsync.training.generator_adapters import adapter_for, critic_bce, expert_sync_loss, is_published_critic
 from lipsync.training.generator_eval import GeneratorEvalSet, evaluate_generator, frames_of, generator_eval_set
 from lipsync.training.loop import train
 from lipsync.training.perceptual import build_perceptual
-from lipsync.training.settings import DataSettings, GeneratorTrainingSettings
-from lipsync.training.task import Callbacks, LossTerm, RunPaths, TrainingSummary
-from lipsync.training.windows import WindowGeometry, generator_view
+from lipsync.training.settings import GeneratorTrainingSettings
+from lipsync.training.task import LossTerm, RunSetup, ShardSource, TrainingSummary
+from lipsync.training.windows import generator_view
 
 MouthBoxes = Callable[[GeneratorEvalSet], np.ndarray]  # eval set -> (N, 5, 4) crop pixels
 
@@ -65,6 +65,7 @@ class GeneratorTask:
             self.modules["discriminator"] = discriminator
             self.optimizers["discriminator"] = _adam(discriminator, settings.adversarial.lr, settings.adversarial.betas)
         self.model, self.critic = generator, discriminator
+        self.published_critic = is_published_critic(discriminator)
         self.device = torch.device("cpu")
 
     def distribute(self, context: Distributed) -> None:
@@ -94,8 +95,13 @@ class GeneratorTask:
         adversarial = self.discriminator is not None and step >= s.adversarial.start
         if adversarial:
             self.discriminator.requires_grad_(False)  # raw module: no DDP hooks, no grads to the critic
-            logits = self.discriminator(frames_of(face))
-            fooled = F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))
+            generated = frames_of(face)  # (B*T, 3, S, S)
+            fooled = critic_bce(
+                self.discriminator,
+                generated,
+                torch.ones(len(generated), device=generated.device),
+                self.published_critic,
+            )
             self.discriminator.requires_grad_(True)
             loss, metrics["adversarial"] = loss + s.adversarial.weight * fooled, float(fooled.detach())
         metrics["loss"] = float(loss.detach())
@@ -103,10 +109,9 @@ class GeneratorTask:
         yield LossTerm("generator", loss, metrics, guard=phase)  # a new running mean when a term switches on
         if adversarial:
             frames = torch.cat([frames_of(target), frames_of(face.detach())])  # one forward: DDP-friendly
-            logits = self.critic(frames)  # (2N, 1, h, w)
-            labels = torch.ones_like(logits)
-            labels[len(frames) // 2 :] = 0.0
-            critic = F.binary_cross_entropy_with_logits(logits, labels)
+            labels = torch.zeros(len(frames), device=frames.device)
+            labels[: len(frames) // 2] = 1.0  # real first, then generated
+            critic = critic_bce(self.critic, frames, labels, self.published_critic)
             yield LossTerm("discriminator", critic, {"discriminator": float(critic.detach())})
 
     def generate(self, target: Tensor, reference: Tensor, mel: Tensor) -> Tensor:
@@ -130,32 +135,28 @@ def train_generator(
     generator: nn.Module,
     expert: SyncNet,
     settings: GeneratorTrainingSettings,
-    data: DataSettings,
-    geometry: WindowGeometry,
-    seed: int,
-    train_shards,
-    eval_shards,
-    mouth_boxes: MouthBoxes | None,
-    paths: RunPaths,
-    context: Distributed,
-    callbacks: Callbacks | None = None,
+    source: ShardSource,
+    setup: RunSetup,
+    mouth_boxes: MouthBoxes | None = None,
     discriminator: nn.Module | None = None,
 ) -> TrainingSummary:
     """Train ``generator`` (ours or Wav2Lip) against the frozen ``expert``.
 
-    eval_shards: held-out split (or None: no evaluation); mouth_boxes: eval set -> (N, 5, 4)
-    crop-pixel boxes, e.g. corpus truth or :class:`~lipsync.training.generator_eval.LandmarkMouthBoxes`.
-    discriminator: the PatchGAN when ``settings.adversarial.enabled`` (required then).
+    mouth_boxes: eval set -> (N, 5, 4) crop-pixel boxes (corpus truth or
+    :class:`~lipsync.training.generator_eval.LandmarkMouthBoxes`), needed when ``source.eval``
+    is set. discriminator: required when ``settings.adversarial.enabled``, and only then.
     """
     if settings.adversarial.enabled != (discriminator is not None):
-        raise ValueError("adversarial.enabled needs a discriminator (models.discriminator.enabled), and only then")
-    view = functools.partial(generator_view, geometry=geometry, data=data)
-    stream = BatchStream(shard_urls(train_shards), view, collate_generator, settings.loop.batch, data, seed)
+        raise ValueError("training adversarial.enabled needs a discriminator, and a discriminator needs it")
+    view = functools.partial(generator_view, geometry=source.geometry, data=source.data)
+    batch = settings.loop.batch
+    stream = BatchStream(shard_urls(source.train), view, collate_generator, batch, source.data, source.seed)
     evaluation = None
-    if eval_shards is not None and context.main:
+    if source.eval is not None and setup.context.main:
         if mouth_boxes is None:
             raise ValueError("generator evaluation needs mouth_boxes (corpus truth or LandmarkMouthBoxes)")
-        eval_set = generator_eval_set(read_split(eval_shards), geometry, data, settings.eval_windows, seed)
+        split = read_split(source.eval)
+        eval_set = generator_eval_set(split, source.geometry, source.data, settings.eval_windows, source.seed)
         evaluation = (eval_set, mouth_boxes(eval_set))
     task = GeneratorTask(generator, expert, settings, discriminator, evaluation)
-    return train(task, stream, settings.loop, paths, context, callbacks)
+    return train(task, stream, settings.loop, setup.paths, setup.context, setup.callbacks)

@@ -19,9 +19,18 @@ two agree (cheeks, background).
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
-from lipsync.models import LipSyncGenerator, SyncNet, Wav2Lip, generator_input, lower_half_stack, sync_loss
+from lipsync.models import (
+    LipSyncGenerator,
+    SyncNet,
+    Wav2Lip,
+    Wav2LipDiscQual,
+    generator_input,
+    lower_half_stack,
+    sync_loss,
+)
 
 BGR6 = [2, 1, 0, 5, 4, 3]  # RGB target + RGB reference -> BGR + BGR
 BGR3 = [2, 1, 0]
@@ -80,3 +89,23 @@ def expert_sync_loss(expert: SyncNet, faces: Tensor, sync_mel: Tensor) -> Tensor
     with torch.autocast(faces.device.type, enabled=False):
         audio, face = expert(sync_mel.float(), lower_half_stack(faces.float()))  # (B, E) each
         return sync_loss(audio, face, torch.ones(len(faces), device=faces.device))
+
+
+def critic_bce(critic: nn.Module, frames: Tensor, real: Tensor, published: bool) -> Tensor:
+    """Binary cross-entropy of a discriminator's verdict on ``frames`` against ``real``.
+
+    frames: (N, 3, S, S) RGB in [0, 1]; real: (N,) 1.0 for "judged real", 0.0 for "judged
+    generated". Our PatchGAN returns logits per patch (every patch carries the frame's
+    label); the published ``Wav2Lip_disc_qual`` (``published``) takes BGR and returns one
+    probability per frame. Computed in float32 with autocast off.
+    """
+    with torch.autocast(frames.device.type, enabled=False):
+        if published:
+            probability = critic(frames[:, BGR3].float()).clamp(1e-6, 1 - 1e-6)  # (N, 1)
+            return F.binary_cross_entropy(probability, real.view(-1, 1).float())
+        logits = critic(frames.float())  # (N, 1, h, w)
+        return F.binary_cross_entropy_with_logits(logits, real.view(-1, 1, 1, 1).expand_as(logits).float())
+
+
+def is_published_critic(critic: nn.Module | None) -> bool:
+    return isinstance(critic, Wav2LipDiscQual)

@@ -1,6 +1,6 @@
 """The ``training:`` section of ``params.yaml``: data views, the loop, and the three trainers.
 
-Frozen and without defaults (loaded with :func:`lipsync.settings.from_mapping`), so every
+Frozen and without defaults (loaded with :func:`lipsync.params_loader.from_mapping`), so every
 number comes from ``params.yaml``. Model shapes stay in ``models:``; the mel convention in
 ``mel:``; this section holds only what training itself decides.
 """
@@ -52,7 +52,8 @@ class LoopSettings:
 class DataSettings:
     """How samples become training views.
 
-    loader_workers: DataLoader processes per rank (0: load in the training process).
+    dataloader_workers: DataLoader processes per rank (0: load in the training process); at
+        most ``shards.reader_workers``, which sized the shard set for them.
     shuffle_buffer: views mixed before batching. epoch_batches: batches per rank per data
         epoch; each epoch re-seeds the shard sampler, and a resume replays at most one.
     views_per_segment: windows drawn from each decoded segment.
@@ -66,7 +67,7 @@ class DataSettings:
         :mod:`lipsync.training.augment`).
     """
 
-    loader_workers: int
+    dataloader_workers: int
     shuffle_buffer: int
     epoch_batches: int
     views_per_segment: int
@@ -85,10 +86,10 @@ class DataSettings:
             )
         if self.expert_negatives < 1:
             raise ValueError(f"training.data.expert_negatives must be >= 1, got {self.expert_negatives}")
-        if self.loader_workers and self.epoch_batches % self.loader_workers:
+        if self.dataloader_workers and self.epoch_batches % self.dataloader_workers:
             raise ValueError(
                 f"training.data.epoch_batches ({self.epoch_batches}) must be a multiple of "
-                f"loader_workers ({self.loader_workers})"
+                f"dataloader_workers ({self.dataloader_workers})"
             )
 
 
@@ -104,9 +105,10 @@ class ExpertTrainingSettings:
 
 @dataclass(frozen=True)
 class AdversarialSettings:
-    """PatchGAN term on the lower face (built from ``models.discriminator.channels``).
-    weight: of the generator's adversarial loss; start: first step it applies; lr, betas:
-    the discriminator's Adam."""
+    """The adversarial term on the lower face. enabled: the one switch; it builds our PatchGAN
+    (``models.discriminator``) for ``generator`` and the published ``Wav2Lip_disc_qual`` for
+    ``wav2lip_baseline``. weight: of the generator's adversarial loss; start: first step it
+    applies; lr, betas: the discriminator's Adam."""
 
     enabled: bool
     weight: float
@@ -156,9 +158,12 @@ class MouthBoxSettings:
 
 @dataclass(frozen=True)
 class TrainingSettings:
+    """One section per training stage, named as the stage (``syncnet_expert``, ``generator``,
+    ``wav2lip_baseline``), plus what they share: the seed, the data views, the mouth boxes."""
+
     seed: int
     data: DataSettings
-    expert: ExpertTrainingSettings
+    syncnet_expert: ExpertTrainingSettings
     generator: GeneratorTrainingSettings
-    wav2lip: GeneratorTrainingSettings
+    wav2lip_baseline: GeneratorTrainingSettings
     mouth_box: MouthBoxSettings

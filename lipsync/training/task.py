@@ -1,5 +1,6 @@
-"""What the training loop and a task exchange: loss terms, the task protocol, run paths,
-tracking callbacks and the run summary (see :mod:`lipsync.training.loop`)."""
+"""What the training loop and a task exchange: loss terms, the task protocol, where samples
+come from, where a run writes, tracking callbacks and the run summary (see
+:mod:`lipsync.training.loop`)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import torch
 from torch import Tensor, nn
 
 from lipsync.training.distributed import Distributed
+from lipsync.training.settings import DataSettings
+from lipsync.training.windows import WindowGeometry
 
 
 class LossTerm(NamedTuple):
@@ -57,6 +60,31 @@ class Callbacks:
     on_metrics: Callable[[int, dict[str, float]], None] | None = None
     on_checkpoint: Callable[[Path, int], None] | None = None
     on_eval: Callable[[int, dict[str, float], np.ndarray | None], None] | None = None
+
+
+@dataclass(frozen=True)
+class ShardSource:
+    """Where a run's samples come from and how they become views.
+
+    train / eval: WebDataset shards (a folder, a glob, a path or a list); eval None skips
+    evaluation. data: the ``training.data`` views; geometry: sync-window timing; seed: of
+    the sample order, the views and the evaluation set.
+    """
+
+    train: str | Path | list
+    eval: str | Path | list | None
+    data: DataSettings
+    geometry: WindowGeometry
+    seed: int
+
+
+@dataclass(frozen=True)
+class RunSetup:
+    """Where and how one run executes: its files, its device / DDP context, its tracking hooks."""
+
+    paths: RunPaths
+    context: Distributed
+    callbacks: Callbacks = field(default_factory=lambda: Callbacks())
 
 
 @dataclass

@@ -8,17 +8,16 @@ from pathlib import Path
 import librosa
 import numpy as np
 import pytest
-import yaml
 
 from lipsync.audio.mel import MelSettings, log_mel, mel_start_index
-from lipsync.settings import from_mapping
+from tests.builders import real_section
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def settings():
-    return from_mapping(MelSettings, yaml.safe_load((ROOT / "params.yaml").read_text())["mel"], "mel")
+    return real_section(MelSettings, "mel")
 
 
 def sine(freq: float, seconds: float, rate: int = 16000, amp: float = 0.5) -> np.ndarray:

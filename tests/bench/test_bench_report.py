@@ -5,14 +5,28 @@ import json
 from lipsync.bench.report import write_report
 from tests.builders import make_project
 
-MEL = {"float32": {"realtime_factor": 2500.0}, "float64": {"realtime_factor": 1800.0}, "cold_start_seconds": 15.0,
-       "goal_realtime_factor": 1000}
-SHARDS = {"frames_per_sample": 25, "readers": {"shards": {"samples_per_second": 900.0},
-                                               "jpeg_folder_wav": {"samples_per_second": 200.0}},
-          "speedup_vs_wav2lip_layout": 4.5, "speedup_vs_jpeg_with_mel_npy": 2.2, "goal_speedup": 3.0, "met": True}
+MEL = {
+    "float32": {"realtime_factor": 2500.0},
+    "float64": {"realtime_factor": 1800.0},
+    "cold_start_seconds": 15.0,
+    "goal_realtime_factor": 1000,
+}
+SHARDS = {
+    "frames_per_sample": 25,
+    "readers": {"shards": {"samples_per_second": 900.0}, "jpeg_folder_wav": {"samples_per_second": 200.0}},
+    "speedup_vs_wav2lip_layout": 4.5,
+    "speedup_vs_jpeg_with_mel_npy": 2.2,
+    "goal_speedup": 3.0,
+    "met": True,
+}
 MODEL = {"parameters": 1e6, "gmac_per_frame": 0.27, "inference_fps": 140.0, "training_fps": 30.0}
-MODELS = {"batch_frames": 40, "inference_speedup": 4.0, "training_speedup": 8.0, "goal_inference_speedup": 5.0,
-          "models": {"ours_96": MODEL, "ours_256": MODEL, "wav2lip_96": MODEL | {"parameters": 3.6e7}}}
+MODELS = {
+    "batch_frames": 40,
+    "inference_speedup": 4.0,
+    "training_speedup": 8.0,
+    "goal_inference_speedup": 5.0,
+    "models": {"ours_96": MODEL, "ours_256": MODEL, "wav2lip_96": MODEL | {"parameters": 3.6e7}},
+}
 
 
 def test_report_replaces_the_block_with_verdicts(tmp_path):

@@ -6,17 +6,15 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-import yaml
 
 from lipsync.corpus.settings import CorpusSettings
-from lipsync.settings import from_mapping
+from tests.builders import real_section
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def real_corpus_settings() -> CorpusSettings:
-    params = yaml.safe_load((ROOT / "params.yaml").read_text())
-    return from_mapping(CorpusSettings, params["corpus"], "corpus")
+    return real_section(CorpusSettings, "corpus")
 
 
 @pytest.fixture(scope="session")

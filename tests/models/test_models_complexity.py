@@ -6,15 +6,14 @@ from pathlib import Path
 
 import pytest
 import torch
-import yaml
 from torch import nn
 
 from lipsync.models import LipSyncGenerator, ModelsSettings, Wav2Lip, count_parameters, macs_per_frame
-from lipsync.settings import from_mapping
+from tests.builders import real_section
 
 torch.set_num_threads(1)
 PARAMS = Path(__file__).resolve().parents[2] / "params.yaml"
-SETTINGS = from_mapping(ModelsSettings, yaml.safe_load(PARAMS.read_text())["models"], "models")
+SETTINGS = real_section(ModelsSettings, "models")
 
 
 def test_counts_on_a_known_layer():

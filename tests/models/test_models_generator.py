@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 import torch
-import yaml
 
 from lipsync.models import ModelsSettings, count_parameters
 from lipsync.models.generator import (
@@ -17,15 +16,15 @@ from lipsync.models.generator import (
     FaceEncoder,
     LipDecoder,
     LipSyncGenerator,
-    build_discriminator,
+    PatchDiscriminator,
     composite,
     generator_input,
 )
-from lipsync.settings import from_mapping
+from tests.builders import real_section
 
 torch.set_num_threads(1)
 PARAMS = Path(__file__).resolve().parents[2] / "params.yaml"
-SETTINGS = from_mapping(ModelsSettings, yaml.safe_load(PARAMS.read_text())["models"], "models")
+SETTINGS = real_section(ModelsSettings, "models")
 
 
 def generator_settings(size: int):
@@ -116,9 +115,8 @@ def test_composite_is_exact_where_mask_is_zero():
 
 @pytest.mark.parametrize("size", [96, 256])
 def test_patch_discriminator_shapes(size):
-    discriminator = build_discriminator(dataclasses.replace(SETTINGS.discriminator, enabled=True))
+    discriminator = PatchDiscriminator(SETTINGS.discriminator)
     assert discriminator(torch.rand(2, 3, size, size)).shape == (2, 1, size // 2 // 8, size // 8)
-    assert build_discriminator(dataclasses.replace(SETTINGS.discriminator, enabled=False)) is None
 
 
 @pytest.mark.parametrize("size", [96, 128, 192, 256])

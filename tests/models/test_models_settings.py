@@ -6,17 +6,17 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-import yaml
 
 from lipsync.models import ModelsSettings
-from lipsync.settings import ParamsError, from_mapping
+from lipsync.params_loader import ParamsError, from_mapping
+from tests.builders import derived_mapping
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def models_section() -> dict:
     """The models: mapping of the scratch file that will become part of params.yaml."""
-    return yaml.safe_load((ROOT / "params.yaml").read_text())["models"]
+    return derived_mapping()["models"]
 
 
 def test_models_section_loads():

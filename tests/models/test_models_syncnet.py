@@ -6,14 +6,13 @@ from pathlib import Path
 
 import pytest
 import torch
-import yaml
 
 from lipsync.models import ModelsSettings, SyncNet, count_parameters, lower_half_stack, sync_loss, sync_probability
-from lipsync.settings import from_mapping
+from tests.builders import real_section
 
 torch.set_num_threads(1)
 PARAMS = Path(__file__).resolve().parents[2] / "params.yaml"
-SLIM = from_mapping(ModelsSettings, yaml.safe_load(PARAMS.read_text())["models"], "models").syncnet
+SLIM = real_section(ModelsSettings, "models").syncnet
 
 
 @pytest.fixture(scope="module")

@@ -4,9 +4,9 @@ import shutil
 
 import dagster as dg
 
+from assets.partitions import videos_partitions
+from assets.resources import LipsyncProject
 from pipelines.definitions import defs
-from pipelines.partitions import videos_partitions
-from pipelines.resources import LipsyncProject
 from pipelines.sensors import new_raw_videos
 from tests.builders import make_project
 from tests.builders import write_clip as write

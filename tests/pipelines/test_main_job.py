@@ -8,13 +8,12 @@ import torch
 
 from lipsync.media.reader import read_audio, read_frames
 from lipsync.media.writer import write_mp4
+from lipsync.stages.registry import stages_of
 from pipelines.main_run import run_main_job
 from tests.builders import TINY, make_project
 
-ASSETS = ("corpus", "ingest", "faces", "mel", "shards", "syncnet_expert", "generator", "wav2lip_baseline")
-STEPS = {"syncnet_expert": 4, "generator": 3, "wav2lip_baseline": 2}  # tests/builders.py TINY
-REGISTERED = {"syncnet_expert": "syncnet-expert", "generator": "lipsync-generator",
-              "wav2lip_baseline": "wav2lip-baseline"}
+REGISTERED = {s.name: s.registered_model for s in stages_of(kind="training")}
+STEPS = {name: TINY["training"][name]["loop"]["steps"] for name in REGISTERED}
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +46,8 @@ def test_main_job_materializes_every_asset_with_metadata(tiny):
     assert manifest["splits"]["val"]["speakers"] == ["spk01-camera"]
     assert all(manifest["splits"][s]["samples"] > 0 for s in ("train", "val", "test"))
     check = instance.event_log_storage.get_latest_asset_check_execution_by_key(
-        [dg.AssetCheckKey(dg.AssetKey("ingest"), "ingest_rejected_share")])
+        [dg.AssetCheckKey(dg.AssetKey("ingest"), "ingest_rejected_share")]
+    )
     assert list(check.values())[0].status.value == "SUCCEEDED"
 
 
@@ -65,7 +65,10 @@ def test_training_registers_each_model_by_identity(tiny):
         assert ref.name == name and meta["model"] == f"{name} v{ref.version}" and meta["run_id"] == ref.run_id
         run = client.get_run(ref.run_id)
         assert run.info.status == "FINISHED" and run.data.tags["data_version"] == meta["data_version"]
-        assert result["steps"] == STEPS[stage] and run.data.params["seed"] == str(project.params.training.seed)
+        assert result["steps"] == STEPS[stage] and run.data.params["training.seed"] == str(project.params.training.seed)
+        # MLflow params are keyed by their params.yaml paths: the stage's own section among them
+        assert run.data.params[f"training.{stage}.loop.steps"] == str(STEPS[stage])
+        assert run.data.params["format.sync_window"] == "5" and "seed" not in run.data.params
         checkpoint = torch.load(project.root / result["checkpoint"], map_location="cpu", weights_only=True)
         weights = load_state_dict(client, ref)  # the registered version holds the final checkpoint's weights
         assert weights.keys() == checkpoint["state_dict"].keys()
@@ -77,7 +80,9 @@ def test_training_registers_each_model_by_identity(tiny):
             assert {"mouth_l1", "copy_l1", "sync_loss_generated", "sync_loss_truth"} <= set(result["metrics"])
         else:
             assert result["metrics"]["pairs"] > 0 and 0 <= result["metrics"]["accuracy"] <= 1
-    assert str(project.layout.mlruns).startswith(str(project.root))  # a temporary store, not the project's
+    for stage in REGISTERED:  # the runs and their artifacts are in the test's store, not the repository's
+        run = client.get_run(json.loads(project.layout.model_result(stage).read_text())["model"]["run_id"])
+        assert run.info.artifact_uri.startswith(project.layout.mlruns.as_uri())
 
 
 def test_adding_one_video_processes_only_that_video(tiny):

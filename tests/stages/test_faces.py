@@ -28,8 +28,9 @@ def save(path, frames):
 
 @pytest.fixture(scope="module")
 def processed(tmp_path_factory):
-    project = make_project(tmp_path_factory.mktemp("faces") / "proj",
-                           {"paths": {"raw_videos": "raw"}, "ingest": {"workers": 1}})
+    project = make_project(
+        tmp_path_factory.mktemp("faces") / "proj", {"paths": {"raw_videos": "raw"}, "ingest": {"workers": 1}}
+    )
     raw = project.layout.raw_videos
     raw.mkdir(parents=True)
     save(raw / "good.mp4", face_clip(40))

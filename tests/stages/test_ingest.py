@@ -33,7 +33,7 @@ def write_vfr(path, count=40):
         out.mux(video.encode())
         samples = tone(t / 1000)
         for start in range(0, len(samples), 1024):
-            af = av.AudioFrame.from_ndarray(samples[None, start:start + 1024], format="fltp", layout="mono")
+            af = av.AudioFrame.from_ndarray(samples[None, start : start + 1024], format="fltp", layout="mono")
             af.sample_rate, af.pts = 16000, start
             out.mux(audio.encode(af))
         out.mux(audio.encode())
@@ -92,7 +92,8 @@ def test_bad_inputs_are_rejected_with_specific_reasons_and_the_rest_goes_on(raw_
     assert left == []
     ids = set(manifest(raw_project).video_id)
     assert {p.stem for p in (raw_project.layout.ingest / "videos").glob("*.mp4")} == {
-        manifest(raw_project).loc["good.mp4"].video_id}
+        manifest(raw_project).loc["good.mp4"].video_id
+    }
     assert len(ids) == 8
 
 

@@ -74,9 +74,9 @@ def test_streams_are_seeded_epochs_differ_and_resume_exactly(tmp_path):
     assert not torch.equal(other_seed["faces"], straight[0][0]["faces"])
 
 
-def test_loader_workers_keep_epochs_equal(tmp_path):
+def test_dataloader_workers_keep_epochs_equal(tmp_path):
     urls = shard_urls(write_shards(tmp_path, shards=2))
-    data = dataclasses.replace(DATA, loader_workers=2, epoch_batches=4)
+    data = dataclasses.replace(DATA, dataloader_workers=2, epoch_batches=4)
     positions = [p for _, p in take(expert_stream(urls, data), DataPosition(0, 0), 8)]
     assert positions == [DataPosition(0, b) for b in range(1, 5)] + [DataPosition(1, b) for b in range(1, 5)]
 

@@ -10,10 +10,10 @@ import sys
 
 import yaml
 
-from lipsync.settings import to_mapping
+from lipsync.params_loader import to_mapping
+from tests.builders import deep_update, real_params
 from tests.training.training_fixtures import (
     ROOT,
-    params_sections,
     tiny_expert_settings,
     tiny_training,
     write_shards,
@@ -35,14 +35,13 @@ def run_group(command: list[str], env: dict, timeout: float = 120.0) -> tuple[in
 
 def test_torchrun_two_ranks_train_equal_counts_and_checkpoint(tmp_path):
     write_shards(tmp_path / "shards", shards=2, per_shard=2)
-    sections = params_sections()
-    models = dict(sections["models"], syncnet=to_mapping(tiny_expert_settings()))
-    training = tiny_training(steps=3, batch=4, every=3)
-    params = {"models": models, "mel": sections["mel"], "training": to_mapping(training)}
+    syncnet = {k: v for k, v in to_mapping(tiny_expert_settings()).items() if k != "window_frames"}  # derived
+    training = to_mapping(tiny_training(steps=3, batch=4, every=3))
+    params = deep_update(real_params(), {"models": {"syncnet": syncnet}, "training": training})
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
     command = [
         sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-        "-m", "lipsync.training.launch", "--task", "expert", "--params", str(tmp_path / "params.yaml"),
+        "-m", "lipsync.launch", "--stage", "syncnet_expert", "--params", str(tmp_path / "params.yaml"),
         "--train", str(tmp_path / "shards"), "--checkpoints", str(tmp_path / "checkpoints"),
         "--log-folder", str(tmp_path / "logs"), "--device", "cpu", "--threads", "1",
     ]  # fmt: skip

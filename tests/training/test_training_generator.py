@@ -5,20 +5,29 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 
 import pytest
 import torch
 from torch import nn
 
 from lipsync.faces.settings import CropSettings
-from lipsync.models import DiscriminatorSettings, LipSyncGenerator, PatchDiscriminator, SyncNet, Wav2Lip
-from lipsync.settings import from_mapping
+from lipsync.models import (
+    DiscriminatorSettings,
+    LipSyncGenerator,
+    PatchDiscriminator,
+    SyncNet,
+    Wav2Lip,
+    Wav2LipDiscQual,
+)
 from lipsync.training import (
     Callbacks,
     GeneratorTask,
     LandmarkMouthBoxes,
     PerceptualSettings,
     RunPaths,
+    RunSetup,
+    ShardSource,
     Wav2LipAdapter,
     leak_free_original,
     setup,
@@ -27,9 +36,9 @@ from lipsync.training import (
 from lipsync.training.data import BatchStream, DataPosition, collate_generator
 from lipsync.training.perceptual import build_perceptual
 from lipsync.training.windows import generator_view
+from tests.builders import real_section
 from tests.training.training_fixtures import (
     geometry,
-    params_sections,
     tiny_expert_settings,
     tiny_generator_settings,
     tiny_training,
@@ -45,7 +54,7 @@ def shards(tmp_path_factory):
 
 
 def landmark_boxes() -> LandmarkMouthBoxes:
-    crop = from_mapping(CropSettings, params_sections()["faces"]["crop"], "faces.crop")
+    crop = real_section(CropSettings, "faces.crop")
     return LandmarkMouthBoxes(lambda video: (256, 256), crop, 96, tiny_training().mouth_box)
 
 
@@ -64,10 +73,10 @@ def test_ours_trains_and_evaluates_with_a_grid(shards, tmp_path):
     before = {k: v.clone() for k, v in generator.state_dict().items()}
     evals = []
     paths = RunPaths(tmp_path / "checkpoints", tmp_path / "train.log", tmp_path / "metrics.json")
-    summary = train_generator(
-        generator, expert, settings.generator, settings.data, geometry(), 1, shards, shards, landmark_boxes(),
-        paths, setup("cpu"), Callbacks(on_eval=lambda step, values, grid: evals.append((values, grid))),
-    )  # fmt: skip
+    source = ShardSource(shards, shards, settings.data, geometry(), 1)
+    hooks = Callbacks(on_eval=lambda step, values, grid: evals.append((values, grid)))
+    summary = train_generator(generator, expert, settings.generator, source, RunSetup(paths, setup("cpu"), hooks),
+                              landmark_boxes())  # fmt: skip
     assert summary.step == 3 and summary.samples_per_rank == [6]
     ((values, grid),) = evals
     assert {"mouth_l1", "copy_l1", "mouth_l1_ratio", "sync_loss_generated", "sync_loss_truth"} <= set(values)
@@ -81,10 +90,9 @@ def test_wav2lip_baseline_takes_one_step(shards, tmp_path):
     torch.manual_seed(0)
     settings = tiny_training(steps=1, batch=1, every=1)
     paths = RunPaths(tmp_path / "checkpoints", tmp_path / "train.log", tmp_path / "metrics.json")
-    summary = train_generator(
-        Wav2Lip(), SyncNet(tiny_expert_settings()), settings.wav2lip, settings.data, geometry(), 1, shards, shards,
-        landmark_boxes(), paths, setup("cpu"),
-    )  # fmt: skip
+    source = ShardSource(shards, shards, settings.data, geometry(), 1)
+    summary = train_generator(Wav2Lip(), SyncNet(tiny_expert_settings()), settings.wav2lip_baseline, source,
+                              RunSetup(paths, setup("cpu")), landmark_boxes())  # fmt: skip
     assert summary.step == 1 and summary.last_eval["windows"] == 2.0
     assert (tmp_path / "checkpoints" / "step-00000001.pt").is_file()
 
@@ -134,7 +142,7 @@ def test_adversarial_term_updates_the_discriminator(shards):
     torch.manual_seed(0)
     base = tiny_training().generator
     settings = dataclasses.replace(base, adversarial=dataclasses.replace(base.adversarial, enabled=True))
-    critic = PatchDiscriminator(DiscriminatorSettings(enabled=True, channels=(4, 8)))
+    critic = PatchDiscriminator(DiscriminatorSettings(channels=(4, 8)))
     task = GeneratorTask(LipSyncGenerator(tiny_generator_settings()), SyncNet(tiny_expert_settings()), settings, critic)
     terms = task.terms(batch_of(shards), step=0)
     first = next(terms)
@@ -151,11 +159,11 @@ def test_adversarial_switch_needs_a_discriminator(shards, tmp_path):
     on = dataclasses.replace(
         settings.generator, adversarial=dataclasses.replace(settings.generator.adversarial, enabled=True)
     )
+    source = ShardSource(shards, None, settings.data, geometry(), 1)
+    run_setup = RunSetup(RunPaths(tmp_path, tmp_path / "l", tmp_path / "m"), setup("cpu"))
     with pytest.raises(ValueError, match="adversarial.enabled needs a discriminator"):
-        train_generator(
-            LipSyncGenerator(tiny_generator_settings()), SyncNet(tiny_expert_settings()), on, settings.data,
-            geometry(), 1, shards, None, None, RunPaths(tmp_path, tmp_path / "l", tmp_path / "m"), setup("cpu"),
-        )  # fmt: skip
+        train_generator(LipSyncGenerator(tiny_generator_settings()), SyncNet(tiny_expert_settings()), on, source,
+                        run_setup)  # fmt: skip
 
 
 def test_perceptual_term_needs_real_weights(tmp_path):
@@ -164,3 +172,57 @@ def test_perceptual_term_needs_real_weights(tmp_path):
         build_perceptual(PerceptualSettings(weights=None, weight=0.1))
     with pytest.raises(FileNotFoundError, match="vgg16.pth do not exist"):
         build_perceptual(PerceptualSettings(weights=str(tmp_path / "vgg16.pth"), weight=0.1))
+
+
+class Killed(Exception):
+    pass
+
+
+def train_with_patchgan(shards, root, callbacks=None):
+    """Ours with the PatchGAN on for 4 steps (checkpoints every 2) from a fixed seed."""
+    settings = tiny_training(steps=4, batch=2, every=2)
+    on = dataclasses.replace(
+        settings.generator, adversarial=dataclasses.replace(settings.generator.adversarial, enabled=True)
+    )
+    torch.manual_seed(0)
+    generator, critic = LipSyncGenerator(tiny_generator_settings()), PatchDiscriminator(DiscriminatorSettings((4, 8)))
+    initial = {k: v.clone() for k, v in critic.state_dict().items()}
+    paths = RunPaths(root / "checkpoints", root / "train.log", root / "metrics.json")
+    source = ShardSource(shards, None, settings.data, geometry(), 1)
+    summary = train_generator(
+        generator, SyncNet(tiny_expert_settings()), on, source, RunSetup(paths, setup("cpu"), callbacks or Callbacks()),
+        discriminator=critic,
+    )  # fmt: skip
+    return generator, critic, initial, summary
+
+
+def test_patchgan_trains_and_resumes_bit_exact(shards, tmp_path):
+    generator, critic, initial, _ = train_with_patchgan(shards, tmp_path / "straight")
+    assert any(not torch.equal(initial[k], v) for k, v in critic.state_dict().items())  # the critic learned
+    logged = json.loads((tmp_path / "straight" / "metrics.json").read_text())["train"]
+    adversarial, critic_loss = [e["adversarial"] for e in logged], [e["discriminator"] for e in logged]
+    assert len(set(adversarial)) == 4 and len(set(critic_loss)) == 4  # both losses move step by step
+
+    def kill_at_3(step, metrics):
+        if step == 3:
+            raise Killed
+
+    with pytest.raises(Killed):
+        train_with_patchgan(shards, tmp_path / "killed", Callbacks(on_metrics=kill_at_3))
+    resumed, resumed_critic, _, summary = train_with_patchgan(shards, tmp_path / "killed")
+    assert summary.resumed_from == 2 and summary.step == 4
+    for straight, again in ((generator, resumed), (critic, resumed_critic)):
+        expected, actual = straight.state_dict(), again.state_dict()
+        assert all(torch.equal(expected[k], actual[k]) for k in expected)
+
+
+def test_published_discriminator_sees_bgr_probabilities(shards):
+    torch.manual_seed(0)
+    base = tiny_training().wav2lip_baseline
+    settings = dataclasses.replace(base, adversarial=dataclasses.replace(base.adversarial, enabled=True))
+    task = GeneratorTask(Wav2Lip(), SyncNet(tiny_expert_settings()), settings, Wav2LipDiscQual())
+    terms = task.terms(batch_of(shards, size=1), step=0)
+    first = next(terms)
+    assert task.published_critic and 0.0 < first.metrics["adversarial"] < 20.0
+    second = next(terms)
+    assert second.optimizer == "discriminator" and 0.0 < second.metrics["discriminator"] < 20.0

@@ -11,7 +11,7 @@ import torch
 
 import lipsync.training.expert as expert_module
 from lipsync.models import CheckpointError, LipSyncGenerator, SyncNet, save_checkpoint
-from lipsync.training import Callbacks, RunPaths, TrainingDiverged, setup, train_expert
+from lipsync.training import Callbacks, RunPaths, RunSetup, ShardSource, TrainingDiverged, setup, train_expert
 from lipsync.training.loop import lr_factor, set_learning_rates
 from tests.training.training_fixtures import (
     geometry,
@@ -39,12 +39,12 @@ def run_paths(root) -> RunPaths:
 
 def run_expert(shards, root, steps=6, every=2, callbacks=None, eval_shards=None, **loop_changes):
     settings = tiny_training(steps=steps, batch=4, every=every)
-    expert = dataclasses.replace(settings.expert, loop=dataclasses.replace(settings.expert.loop, **loop_changes))
+    loop = dataclasses.replace(settings.syncnet_expert.loop, **loop_changes)
+    expert = dataclasses.replace(settings.syncnet_expert, loop=loop)
     torch.manual_seed(0)
     net = SyncNet(tiny_expert_settings())
-    summary = train_expert(
-        net, expert, settings.data, geometry(), 3, shards, eval_shards, run_paths(root), setup("cpu"), callbacks
-    )
+    source = ShardSource(shards, eval_shards, settings.data, geometry(), 3)
+    summary = train_expert(net, expert, source, RunSetup(run_paths(root), setup("cpu"), callbacks or Callbacks()))
     return net, summary
 
 
@@ -74,7 +74,7 @@ def test_killed_and_resumed_run_ends_with_identical_weights(shards, tmp_path):
 
 
 def test_learning_rate_decays_on_a_half_cosine_to_final_lr():
-    loop = dataclasses.replace(tiny_training(steps=5).expert.loop, final_lr=0.1)
+    loop = dataclasses.replace(tiny_training(steps=5).syncnet_expert.loop, final_lr=0.1)
     assert [round(lr_factor(step, loop), 6) for step in range(5)] == [1.0, 0.868198, 0.55, 0.231802, 0.1]
     assert lr_factor(0, dataclasses.replace(loop, final_lr=1.0)) == lr_factor(
         4, dataclasses.replace(loop, final_lr=1.0)

@@ -8,7 +8,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from lipsync.settings import ParamsError, from_mapping
+from lipsync.params_loader import ParamsError, from_mapping
 from lipsync.training import TrainingSettings
 from lipsync.training.augment import (
     AugmentSettings,
@@ -23,25 +23,25 @@ from tests.training.training_fixtures import training_section
 
 def test_training_section_loads():
     settings = from_mapping(TrainingSettings, training_section(), "training")
-    assert settings.expert.loop.steps > 0 and settings.expert.eval_pairs >= 1000
-    assert settings.expert.decision_threshold == 0.5
-    assert settings.wav2lip.loop.betas == (0.5, 0.999)
+    assert settings.syncnet_expert.loop.steps > 0 and settings.syncnet_expert.eval_pairs >= 1000
+    assert settings.syncnet_expert.decision_threshold == 0.5
+    assert settings.wav2lip_baseline.loop.betas == (0.5, 0.999)
     assert settings.data.negative_offsets == (5, 15)
     assert settings.generator.perceptual.weights is None and not settings.generator.adversarial.enabled
 
 
 def test_misspelt_and_bad_keys_are_named():
     section = training_section()
-    section["expert"]["loop"]["stepz"] = section["expert"]["loop"].pop("steps")
-    with pytest.raises(ParamsError, match=r"training\.expert\.loop\.stepz"):
+    section["syncnet_expert"]["loop"]["stepz"] = section["syncnet_expert"]["loop"].pop("steps")
+    with pytest.raises(ParamsError, match=r"training\.syncnet_expert\.loop\.stepz"):
         from_mapping(TrainingSettings, section, "training")
     section = training_section()
     section["data"]["negative_offsets"] = [15, 5]
     with pytest.raises(ValueError, match="negative_offsets"):
         from_mapping(TrainingSettings, section, "training")
     section = training_section()
-    section["data"]["loader_workers"], section["data"]["epoch_batches"] = 3, 100
-    with pytest.raises(ValueError, match="multiple of loader_workers"):
+    section["data"]["dataloader_workers"], section["data"]["epoch_batches"] = 3, 100
+    with pytest.raises(ValueError, match="multiple of dataloader_workers"):
         from_mapping(TrainingSettings, section, "training")
 
 

@@ -12,13 +12,13 @@ import dataclasses
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from lipsync.audio.mel import MelSettings
 from lipsync.data.shards import Sample, write_shard
 from lipsync.models import GeneratorSettings, ModelsSettings, SyncNetSettings
-from lipsync.settings import from_mapping
+from lipsync.params_loader import from_mapping
 from lipsync.training import TrainingSettings, WindowGeometry
+from tests.builders import loaded_params, real_params
 
 ROOT = Path(__file__).resolve().parents[2]
 SIZE = 96
@@ -26,16 +26,8 @@ LOUD, QUIET = 2.0, -3.5
 
 
 def training_section() -> dict:
-    """The ``training:`` mapping: from the scratch file while it exists (it carries changes not
-    yet pasted into params.yaml), else from params.yaml. Repoint this one function."""
-    scratch = ROOT / "lipsync/training/params_training.yaml.txt"
-    if scratch.is_file():
-        return yaml.safe_load(scratch.read_text())["training"]
-    return yaml.safe_load((ROOT / "params.yaml").read_text())["training"]
-
-
-def params_sections() -> dict:
-    return yaml.safe_load((ROOT / "params.yaml").read_text())
+    """The ``training:`` mapping of params.yaml (it has no derived keys)."""
+    return real_params()["training"]
 
 
 def real_training() -> TrainingSettings:
@@ -58,24 +50,26 @@ def tiny_training(steps: int = 4, batch: int = 4, every: int = 2) -> TrainingSet
             keep_checkpoints=10,
         )
 
-    data = dataclasses.replace(real.data, shuffle_buffer=8, epoch_batches=3, views_per_segment=2, loader_workers=0)
+    data = dataclasses.replace(real.data, shuffle_buffer=8, epoch_batches=3, views_per_segment=2, dataloader_workers=0)
     return dataclasses.replace(
         real,
         data=data,
-        expert=dataclasses.replace(real.expert, loop=shrink(real.expert.loop), eval_pairs=40),
+        syncnet_expert=dataclasses.replace(real.syncnet_expert, loop=shrink(real.syncnet_expert.loop), eval_pairs=40),
         generator=dataclasses.replace(
             real.generator, loop=shrink(real.generator.loop), sync_start=2, eval_windows=6, grid_windows=2
         ),
-        wav2lip=dataclasses.replace(real.wav2lip, loop=shrink(real.wav2lip.loop), eval_windows=2, grid_windows=1),
+        wav2lip_baseline=dataclasses.replace(
+            real.wav2lip_baseline, loop=shrink(real.wav2lip_baseline.loop), eval_windows=2, grid_windows=1
+        ),
     )
 
 
 def mel_settings() -> MelSettings:
-    return from_mapping(MelSettings, params_sections()["mel"], "mel")
+    return loaded_params().mel
 
 
 def models_settings() -> ModelsSettings:
-    return from_mapping(ModelsSettings, params_sections()["models"], "models")
+    return loaded_params().models
 
 
 def geometry() -> WindowGeometry:

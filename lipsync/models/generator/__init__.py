@@ -5,37 +5,27 @@ One module per part: ``audio_encoder``, ``face_encoder``, ``fusion``, ``lip_deco
 ``params.yaml`` dataclasses.
 """
 
-from lipsync.models.generator.audio_encoder import AudioEncoder
-from lipsync.models.generator.compositor import FaceCompositor, composite
-from lipsync.models.generator.discriminator import PatchDiscriminator, build_discriminator
-from lipsync.models.generator.face_encoder import FaceEncoder
-from lipsync.models.generator.fusion import AudioFusion, CrossAttentionBlock
-from lipsync.models.generator.lip_decoder import LipDecoder
-from lipsync.models.generator.model import GeneratorOutput, LipSyncGenerator, generator_input
-from lipsync.models.generator.settings import (
-    AudioEncoderSettings,
-    CompositorSettings,
-    DiscriminatorSettings,
-    FusionSettings,
-    GeneratorSettings,
-)
+from lipsync.lazy_exports import lazy_exports
 
-__all__ = [
-    "AudioEncoder",
-    "AudioEncoderSettings",
-    "AudioFusion",
-    "CompositorSettings",
-    "CrossAttentionBlock",
-    "DiscriminatorSettings",
-    "FaceCompositor",
-    "FaceEncoder",
-    "FusionSettings",
-    "GeneratorOutput",
-    "GeneratorSettings",
-    "LipDecoder",
-    "LipSyncGenerator",
-    "PatchDiscriminator",
-    "build_discriminator",
-    "composite",
-    "generator_input",
-]
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "AudioEncoder": "lipsync.models.generator.audio_encoder",
+        "AudioEncoderSettings": "lipsync.models.generator.settings",
+        "AudioFusion": "lipsync.models.generator.fusion",
+        "CompositorSettings": "lipsync.models.generator.settings",
+        "CrossAttentionBlock": "lipsync.models.generator.fusion",
+        "DiscriminatorSettings": "lipsync.models.generator.settings",
+        "FaceCompositor": "lipsync.models.generator.compositor",
+        "FaceEncoder": "lipsync.models.generator.face_encoder",
+        "FusionSettings": "lipsync.models.generator.settings",
+        "GeneratorOutput": "lipsync.models.generator.model",
+        "GeneratorSettings": "lipsync.models.generator.settings",
+        "LipDecoder": "lipsync.models.generator.lip_decoder",
+        "LipSyncGenerator": "lipsync.models.generator.model",
+        "PatchDiscriminator": "lipsync.models.generator.discriminator",
+        "composite": "lipsync.models.generator.compositor",
+        "generator_input": "lipsync.models.generator.model",
+    },
+)
+__all__ = sorted(__dir__())

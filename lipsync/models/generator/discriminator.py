@@ -2,8 +2,8 @@
 
 It judges overlapping patches (receptive field of a few tens of pixels) instead of the
 whole face, which targets the blur and texture of lips and teeth that L1 and the sync loss
-leave soft. It returns logits; the training code picks the GAN loss. Built only when
-``DiscriminatorSettings.enabled``.
+leave soft. It returns logits; the training code picks the GAN loss. The generator stage
+builds it when ``training.generator.adversarial.enabled`` is on.
 """
 
 from __future__ import annotations
@@ -36,8 +36,3 @@ class PatchDiscriminator(nn.Module):
     def forward(self, faces: Tensor) -> Tensor:
         lower = faces[:, :, faces.shape[2] // 2 :]  # (B, 3, H/2, W)
         return self.net(lower)  # (B, 1, H/2 / 2**k, W / 2**k)
-
-
-def build_discriminator(settings: DiscriminatorSettings) -> PatchDiscriminator | None:
-    """The discriminator, or None when the settings turn it off."""
-    return PatchDiscriminator(settings) if settings.enabled else None

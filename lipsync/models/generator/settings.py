@@ -2,7 +2,7 @@
 ``models.discriminator`` sections of ``params.yaml``.
 
 Frozen and without defaults, so every number comes from ``params.yaml`` (loaded with
-:func:`lipsync.settings.from_mapping`). Resolution is one switch, ``image_size``: the
+:func:`lipsync.params_loader.from_mapping`). Resolution is one switch, ``image_size``: the
 number of down-sampling levels follows from it (halve until the grid side is at most
 ``bottleneck_size``), and the encoder widths are read from the end of ``channels``, so
 a larger face adds a thin level on top while the deep levels stay the same.
@@ -101,8 +101,7 @@ class GeneratorSettings:
 
 @dataclass(frozen=True)
 class DiscriminatorSettings:
-    """PatchGAN on the lower face. enabled: train with it at all; channels: one width per
-    stride-2 stage (each halves the grid)."""
+    """PatchGAN on the lower face: one width per stride-2 stage (each halves the grid). It is
+    trained when ``training.generator.adversarial.enabled`` is on (the one switch)."""
 
-    enabled: bool
     channels: tuple[int, ...]

@@ -1,0 +1,28 @@
+"""The ``ingest`` section of ``params.yaml``: how raw files become normalised clips.
+
+``fps`` and ``sample_rate`` are not written in the section: the loader fills them from
+``format`` (:mod:`lipsync.config`), the one place the pipeline's frame and sample rates live.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class IngestSettings:
+    """fps / sample_rate: output video frames and audio samples per second (from ``format``).
+    extensions: file suffixes scanned for (case-insensitive). min_frames: shorter clips (at
+    ``fps``) are rejected. max_side: larger frames are downscaled to this longest side.
+    crf / preset / encoder_threads: x264 settings of the normalised video (the thread count is
+    fixed because x264's bytes depend on it). workers: files normalised in parallel."""
+
+    fps: int
+    sample_rate: int
+    extensions: tuple[str, ...]
+    min_frames: int
+    max_side: int
+    crf: int
+    preset: str
+    encoder_threads: int
+    workers: int

@@ -1,0 +1,78 @@
+"""The one list of pipeline stages: what each is called, reads and produces.
+
+A stage is five things under one name: this entry, its runner ``lipsync/stages/<name>.py``,
+its DVC stage (``dvc.yaml``), its Dagster asset and its test ``tests/stages/test_<name>.py``,
+plus a row in the README's stage table. The pipelines (jobs, groups), the CLI (``lipsync run``
+choices) and the tests read this list; ``tests/stages/test_registry.py`` checks that every
+entry has all five and that DVC tracks exactly the params listed here.
+
+No imports beyond the standard library: the CLI reads this before any heavy module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["whole", "per_video", "training"]
+
+
+@dataclass(frozen=True)
+class Stage:
+    """name: the one name (params section, runner, DVC stage, asset, output folder, test).
+    kind: ``whole`` (one run over everything), ``per_video`` (one Dagster partition per video,
+        incremental) or ``training`` (a registered model).
+    group: the Dagster asset group. upstream: stages whose outputs it reads.
+    params: the ``params.yaml`` keys it reads (dotted), besides ``profile``: what DVC tracks
+        and, for training stages, what MLflow logs, under the same dotted names.
+    architecture: the ``models.*`` section of the model it trains, if any.
+    registered_model: the MLflow registered model name (global, so it carries the product's name).
+    """
+
+    name: str
+    kind: Kind
+    group: str
+    upstream: tuple[str, ...]
+    params: tuple[str, ...]
+    architecture: str | None = None
+    registered_model: str | None = None
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("corpus", "whole", "data", (), ("format", "corpus")),
+    Stage("ingest", "per_video", "data", ("corpus",), ("format", "ingest")),
+    Stage("faces", "per_video", "data", ("ingest",), ("format", "faces")),
+    Stage("mel", "per_video", "data", ("ingest",), ("format", "mel")),
+    Stage("shards", "whole", "data", ("faces", "mel"), ("seed", "format", "shards")),
+    Stage(
+        "syncnet_expert", "training", "training", ("shards",),
+        ("format", "mel", "models.syncnet", "training.seed", "training.data", "training.syncnet_expert"),
+        architecture="models.syncnet", registered_model="syncnet-expert",
+    ),
+    Stage(
+        "generator", "training", "training", ("shards", "syncnet_expert"),
+        ("format", "mel", "faces.crop", "models.generator", "models.discriminator", "models.syncnet",
+         "training.seed", "training.data", "training.mouth_box", "training.generator"),
+        architecture="models.generator", registered_model="lipsync-generator",
+    ),
+    Stage(
+        "wav2lip_baseline", "training", "training", ("shards", "syncnet_expert"),
+        ("format", "mel", "faces.crop", "models.syncnet", "training.seed", "training.data", "training.mouth_box",
+         "training.wav2lip_baseline"),
+        registered_model="wav2lip-baseline",
+    ),
+)  # fmt: skip
+
+BY_NAME = {stage.name: stage for stage in STAGES}
+
+
+def stage(name: str) -> Stage:
+    """The entry of ``name``; KeyError listing the stages when there is none."""
+    if name not in BY_NAME:
+        raise KeyError(f"unknown stage '{name}' (stages: {', '.join(BY_NAME)})")
+    return BY_NAME[name]
+
+
+def stages_of(kind: Kind | None = None, group: str | None = None) -> tuple[Stage, ...]:
+    """The stages of one kind and/or group, in pipeline order."""
+    return tuple(s for s in STAGES if (kind is None or s.kind == kind) and (group is None or s.group == group))

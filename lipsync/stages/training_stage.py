@@ -1,0 +1,157 @@
+"""The one runner shape of every training stage (``syncnet_expert``, ``generator``,
+``wav2lip_baseline``): a context manager around one MLflow-tracked training.
+
+    with TrainingStage("generator", params, layout, inputs={"expert": expert_ref}) as stage:
+        summary = train_generator(model, expert, params.training.generator, stage.source, stage.setup, ...)
+        stage.register(summary, model, example)
+    result = stage.result  # also written to result.json, once, when the block succeeds
+
+On entry it reads the shard manifest (its ``data_version`` tags the run), computes the
+fingerprint of what this training depends on (the params the registry lists for the
+stage, the data version and the models it takes as ``inputs``), keeps the checkpoints
+only when they were written for that fingerprint (so a killed run resumes and a changed
+one starts afresh), and opens the MLflow run with those params under their ``params.yaml``
+names. Inside the block the stage calls its trainer one way down, with :attr:`source`
+(shards, views, timing, seed) and :attr:`setup` (files, device, tracking callbacks).
+:meth:`register` logs the final checkpoint, the metrics file and the model, registered
+under the stage's model name. On exit the run is closed (FINISHED, or FAILED/KILLED) and,
+on success, ``result.json`` names the registered version: downstream stages read that
+file, so a model is always passed by identity, never as "the latest".
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+from types import TracebackType
+
+from lipsync.atomic import atomic_path, write_json
+from lipsync.config import Params, section_hash, select_sections
+from lipsync.layout import Layout
+from lipsync.stages.registry import stage as registry_entry
+from lipsync.training.distributed import setup as device_setup
+from lipsync.training.task import Callbacks, RunPaths, RunSetup, ShardSource, TrainingSummary
+from lipsync.training.windows import WindowGeometry
+
+
+def window_geometry(params: Params) -> WindowGeometry:
+    """Sync-window timing: ``format.sync_window`` frames against the mel frames they span."""
+    return WindowGeometry(params.format.sync_window, params.models.generator.audio.mel_frames, params.mel)
+
+
+def shard_data_version(layout: Layout) -> str:
+    if not layout.shards_manifest.exists():
+        raise FileNotFoundError(f"{layout.shards_manifest} is missing: run `lipsync run shards` first")
+    return json.loads(layout.shards_manifest.read_text())["data_version"]
+
+
+def read_result(layout: Layout, stage: str, needed_by: str) -> dict:
+    """The identity of what ``stage`` produced (its result.json), for ``needed_by``."""
+    path = layout.model_result(stage)
+    if not path.exists():
+        raise FileNotFoundError(f"{needed_by}: {path} is missing: run `lipsync run {stage}` first")
+    return json.loads(path.read_text())
+
+
+class TrainingStage:
+    """One training stage's run; see the module docstring. ``inputs``: models this training
+    takes by identity (``{"expert": ModelRef.to_dict()}``), part of the fingerprint and
+    tagged on the run; ``result`` fields added by the stage go through :meth:`register`."""
+
+    def __init__(self, name: str, params: Params, layout: Layout, inputs: dict | None = None) -> None:
+        self.entry = registry_entry(name)
+        self.name, self.params, self.layout, self.inputs = name, params, layout, inputs or {}
+        self.result: dict | None = None
+
+    def __enter__(self) -> TrainingStage:
+        from lipsync.tracking import TrainingRun, ensure_experiment, git_commit, open_tracking
+
+        self.started = time.perf_counter()
+        self.data_version = shard_data_version(self.layout)
+        tracked = select_sections(self.params, self.entry.params)
+        self.fingerprint = section_hash((tracked, self.data_version, self.inputs))
+        paths = self._run_paths()
+        client = open_tracking(self.layout.mlruns)
+        experiment = ensure_experiment(client, self.name, self.layout.mlruns)
+        tags = {"data_version": self.data_version, "git_commit": git_commit(self.layout.root), "model_kind": self.name}
+        tags |= {f"input.{key}": _describe(ref) for key, ref in self.inputs.items()}
+        self.run = TrainingRun(client, experiment, f"{self.name}-{self.fingerprint[:8]}", tracked, tags).__enter__()
+        hooks = self.run.hooks().as_kwargs()
+        hooks["on_eval"] = self._keeping_grid(hooks["on_eval"])
+        self.source = ShardSource(
+            train=self.layout.shard_dir("train"),
+            eval=self.layout.shard_dir("test"),
+            data=self.params.training.data,
+            geometry=window_geometry(self.params),
+            seed=self.params.training.seed,
+        )
+        self.setup = RunSetup(paths, device_setup(None), Callbacks(**hooks))
+        return self
+
+    def register(self, summary: TrainingSummary, model, input_example: tuple, **fields) -> dict:
+        """Log the last checkpoint, the metrics file and ``model`` (registered under the stage's
+        name); ``fields`` join the result. Returns the result (written on a successful exit)."""
+        if summary.checkpoint is not None:
+            self.run.log_checkpoint(Path(summary.checkpoint))
+        self.run.log_file(self.setup.paths.metrics, "logs")
+        ref = self.run.log_model(model, input_example, self.entry.registered_model)
+        checkpoint = Path(summary.checkpoint).relative_to(self.layout.root) if summary.checkpoint else None
+        self.result = {
+            "stage": self.name,
+            "model": ref.to_dict(),
+            "data_version": self.data_version,
+            "fingerprint": self.fingerprint,
+            "steps": summary.step,
+            "resumed_from": summary.resumed_from,
+            "train_seconds": round(summary.seconds, 1),
+            "samples_per_second": round(summary.samples_per_second, 1),
+            "checkpoint": str(checkpoint) if checkpoint else None,
+            "metrics": summary.last_eval,
+            **self.inputs,
+            **fields,
+        }
+        return self.result
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if exc_type is None and self.result is None:
+            exc_type, exc = RuntimeError, RuntimeError(f"{self.name}: the training block ended without register()")
+            self.run.__exit__(exc_type, exc, None)
+            raise exc
+        self.run.__exit__(exc_type, exc, tb)
+        if exc_type is None:
+            self.result["seconds"] = round(time.perf_counter() - self.started, 1)
+            write_json(self.layout.model_result(self.name), self.result)
+
+    def _run_paths(self) -> RunPaths:
+        """Checkpoint and log paths; checkpoints written for another fingerprint are cleared."""
+        folder, marker = self.layout.checkpoints(self.name), self.layout.checkpoints_fingerprint(self.name)
+        if folder.exists() and (
+            not marker.exists() or json.loads(marker.read_text()).get("fingerprint") != self.fingerprint
+        ):
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        write_json(marker, {"fingerprint": self.fingerprint})
+        self.layout.training_logs(self.name).mkdir(parents=True, exist_ok=True)
+        return RunPaths(folder, self.layout.training_log(self.name), self.layout.training_metrics(self.name))
+
+    def _keeping_grid(self, on_eval):
+        """Also keep the latest sample grid as a PNG on disk (the Dagster asset shows it)."""
+        path = self.layout.sample_grid(self.name)
+
+        def hook(step: int, metrics: dict, image) -> None:
+            on_eval(step, metrics, image)
+            if image is not None:
+                import cv2
+
+                with atomic_path(path) as tmp:
+                    cv2.imwrite(str(tmp), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+
+        return hook
+
+
+def _describe(ref: dict) -> str:
+    return f"{ref['name']} v{ref['version']} (run {ref['run_id']})" if {"name", "version"} <= set(ref) else str(ref)

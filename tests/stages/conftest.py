@@ -1,0 +1,24 @@
+"""Tiny data built by the stage runners themselves (no Dagster): the inputs of the stage tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from lipsync.stages import runner
+from tests.builders import TINY, make_project
+
+
+@pytest.fixture(scope="session")
+def tiny_data(tmp_path_factory):
+    """A TINY project after corpus, ingest, faces, mel and shards: (project, {stage: summary})."""
+    project = make_project(tmp_path_factory.mktemp("stages") / "proj", TINY)
+    summaries = {name: runner(name)(project.params, project.layout) for name in ("corpus", "ingest", "faces", "mel")}
+    summaries["shards"] = runner("shards")(project.params, project.layout)
+    return project, summaries
+
+
+@pytest.fixture(scope="session")
+def tiny_expert(tiny_data):
+    """The tiny project with a registered expert: (project, result)."""
+    project, _ = tiny_data
+    return project, runner("syncnet_expert")(project.params, project.layout)
