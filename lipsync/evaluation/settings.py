@@ -89,11 +89,14 @@ class FaceSettings:
         smallest face is 80 px; 1 finds the face in 96 px crops).
     fallback_box: (x0, y0, x1, y1) as fractions of the crop side, used when the detector finds
         nothing; None reports such frames as missing instead.
+    landmark_upscale: the crop is enlarged this many times (bicubic) before the 68-point
+        predictor, whose positions are whole pixels of its input: sub-pixel landmarks at 96 px.
     identity_jitters: dlib's ``num_jitters`` (0: one pass, no random crops).
     same_person_threshold: embedding distance below which dlib calls two faces one person (0.6).
     """
 
     detector_upsample: int
     fallback_box: tuple[float, float, float, float] | None
+    landmark_upscale: int
     identity_jitters: int
     same_person_threshold: float

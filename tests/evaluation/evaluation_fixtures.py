@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lipsync.corpus.photos import read_source
 from lipsync.corpus.render import render_clip
 from lipsync.corpus.settings import CorpusSettings
 from lipsync.faces.crop import crop_box, crop_faces
@@ -63,3 +64,14 @@ def shift_audio(audio: np.ndarray, frames: int, samples_per_frame: int = 640) ->
     n = frames * samples_per_frame
     silence = np.zeros(abs(n), dtype=audio.dtype)
     return np.concatenate([audio[n:], silence]) if n >= 0 else np.concatenate([silence, audio[:n]])
+
+
+@functools.lru_cache(maxsize=4)
+def photo_face(name: str) -> np.ndarray:
+    """uint8 (96, 96, 3) RGB face crop of a shipped photo (astronaut, grace_hopper, camera),
+    cut around its annotated face box with the real crop params."""
+    corpus = real_section(CorpusSettings, "corpus")
+    faces_settings = real_section(FacesSettings, "faces")
+    photo = read_source(corpus.photos[name].source)
+    box = np.float32([corpus.photos[name].face_box])
+    return crop_faces(photo[None], box, faces_settings.size, faces_settings.crop)[0]
