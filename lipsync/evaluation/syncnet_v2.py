@@ -9,8 +9,9 @@ LSE-D and LSE-C are defined by one network: joonson's syncnet_python ``SyncNetMo
 settings, so the same class also gives an evaluator small enough to train on two CPU cores
 (which the official file then of course cannot fill).
 
-Written here rather than imported: syncnet_python is not a package, and its loader copies
-tensors by name without checking that every key is present.
+Written here rather than imported: syncnet_python is a script repository, not a library
+we can depend on, and its loader copies tensors by name without checking that every key is
+present, so a file of another shape would half-load silently.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from torch import Tensor, nn
 from lipsync.evaluation.mfcc import mfcc
 from lipsync.evaluation.settings import SyncSettings
 from lipsync.evaluation.sync import mean_over_clips, offset_distances, sync_scores
-from lipsync.evaluation.sync_clip import score_clip
+from lipsync.evaluation.sync_clip import evaluator_frames, score_clip
 from lipsync.evaluation.syncnet_v2 import SyncNetV2
 from tests.evaluation.evaluation_fixtures import cropped_clip, shift_audio
 from tests.evaluation.test_syncnet_v2 import SMALL
@@ -125,3 +125,11 @@ def test_a_clip_shorter_than_a_window_names_the_clip():
         score_clip(SyncNetV2(SMALL), clip.faces[:5], clip.audio, "spk25-0007", SETTINGS)
     with pytest.raises(ValueError, match="clip x: expected uint8 faces"):
         score_clip(SyncNetV2(SMALL), clip.faces.astype(np.float32), clip.audio, "x", SETTINGS)
+
+
+def test_evaluator_frames_are_resized_unnormalised_and_in_the_evaluators_colour_order():
+    faces = np.zeros((2, 96, 96, 3), np.uint8)
+    faces[..., 0], faces[..., 2] = 200, 10  # red
+    rgb, bgr = evaluator_frames(faces, 224, "rgb"), evaluator_frames(faces, 224, "bgr")
+    assert rgb.shape == (3, 2, 224, 224) and rgb.dtype == torch.float32
+    assert rgb[0].unique().tolist() == [200.0] and bgr[0].unique().tolist() == [10.0]
