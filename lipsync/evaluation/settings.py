@@ -1,7 +1,7 @@
 """Settings of the evaluation building blocks: the future ``evaluation`` section of ``params.yaml``.
 
 Frozen and without defaults, so every number comes from ``params.yaml`` (loaded with
-:func:`lipsync.settings.from_mapping`). Values that belong to a published protocol rather
+:func:`lipsync.params_loader.from_mapping`). Values that belong to a published protocol rather
 than to us (MFCC layout, 5-frame windows, 25 fps, 16 kHz) are constants of the module that
 implements the protocol, because changing them would make an official checkpoint meaningless.
 """

@@ -7,7 +7,7 @@ import yaml
 
 from lipsync.evaluation.settings import FaceSettings, ImageSettings, LpipsSettings, SyncNetV2Settings, SyncSettings
 from lipsync.evaluation.syncnet_v2 import OFFICIAL_SYNCNET_V2
-from lipsync.settings import ParamsError, from_mapping
+from lipsync.params_loader import ParamsError, from_mapping
 
 PROPOSED = yaml.safe_load("""
 syncnet_v2:                   # official: the published syncnet_v2.model (loads that file)
