@@ -122,6 +122,10 @@ class Layout:
         """JSON naming what a training stage produced: registered model, version, run id, metrics."""
         return self.models / stage / "result.json"
 
+    def sample_grid(self, stage: str) -> Path:
+        """The latest evaluation's sample grid of a generator stage (PNG, labelled columns)."""
+        return self.models / stage / "sample_grid.png"
+
     def training_logs(self, stage: str) -> Path:
         return self.logs / "training" / stage
 

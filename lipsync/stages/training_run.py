@@ -6,10 +6,12 @@ Each training stage (``syncnet_expert``, ``generator``, ``wav2lip_baseline``):
 - resumes from ``<paths.models>/<stage>/checkpoints`` when they were written for the same
   params and data (a fingerprint file beside them), and starts afresh otherwise,
 - records the run in MLflow (flattened params, per-step metrics, sample grids, the final
-  checkpoint, the model with its signature, registered under the stage's model name),
-- writes ``result.json``: the registered model's name, version and run id, the final metrics
-  and the seconds spent. Downstream stages read *that* file, so a model is always passed by
-  identity, never as "the latest".
+  checkpoint, the model with its signature, registered under the stage's model name with
+  its data version, commit and final metrics on the version),
+- keeps the latest sample grid as ``<paths.models>/<stage>/sample_grid.png``,
+- writes ``result.json``: the registered model's name, version and run id, the MLflow
+  experiment id, the final metrics and the seconds spent. Downstream stages read *that*
+  file, so a model is always passed by identity, never as "the latest".
 """
 
 from __future__ import annotations
@@ -75,6 +77,7 @@ def tracked_training(
     tracked: the params sections to log (flattened). Returns and writes the stage's result.
     """
     from lipsync.tracking import TrainingRun, ensure_experiment, git_commit, open_tracking
+    from lipsync.training import EVAL_CONSTANTS
 
     started = time.perf_counter()
     data_version = shard_data_version(layout)
@@ -84,16 +87,18 @@ def tracked_training(
     experiment = ensure_experiment(client, stage, layout.mlruns)
     tags = {"data_version": data_version, "git_commit": git_commit(layout.root), "model_kind": stage}
     with TrainingRun(client, experiment, f"{stage}-{fingerprint[:8]}", tracked | (extra or {}), tags) as run:
-        hooks = run.hooks().as_kwargs()
-        hooks["on_eval"] = _keeping_grid(hooks["on_eval"], paths.log.parent / "sample_grid.png")
+        hooks = run.hooks(constants=EVAL_CONSTANTS).as_kwargs()
+        hooks["on_eval"] = _keeping_grid(hooks["on_eval"], layout.sample_grid(stage))
         summary, model, example = train(paths, Callbacks(**hooks))
         if summary.checkpoint is not None:
             run.log_checkpoint(Path(summary.checkpoint))
         run.log_file(paths.metrics, "logs")
-        ref = run.log_model(model, example, registered_name)
+        facts = {"steps": summary.step, "train_seconds": round(summary.seconds, 1), **summary.last_eval}
+        ref = run.log_model(model, example, registered_name, facts)
     result = {
         "stage": stage,
         "model": ref.to_dict(),
+        "experiment_id": experiment,
         "data_version": data_version,
         "fingerprint": fingerprint,
         "steps": summary.step,

@@ -21,6 +21,7 @@ from lipsync.training.augment import AugmentSettings, WindowAugmentSettings
 from lipsync.training.data import BatchStream, DataPosition, ShardError, collate_expert, collate_generator, shard_urls
 from lipsync.training.distributed import Distributed, setup, teardown
 from lipsync.training.evalsets import read_split
+from lipsync.training.expert import CONSTANT_METRICS as EXPERT_CONSTANTS
 from lipsync.training.expert import (
     ExpertEvalSet,
     ExpertTask,
@@ -31,6 +32,7 @@ from lipsync.training.expert import (
 )
 from lipsync.training.generator import GeneratorTask, train_generator
 from lipsync.training.generator_adapters import OursAdapter, Wav2LipAdapter, expert_sync_loss, leak_free_original
+from lipsync.training.generator_eval import CONSTANT_METRICS as GENERATOR_CONSTANTS
 from lipsync.training.generator_eval import (
     GeneratorEvalSet,
     LandmarkMouthBoxes,
@@ -55,7 +57,11 @@ from lipsync.training.settings import (
 from lipsync.training.task import Callbacks, LossTerm, RunPaths, Task, TrainingSummary
 from lipsync.training.windows import WindowGeometry, generator_view, generator_windows
 
+# Evaluation values that do not change during a run (eval-set sizes, baselines): trackers log them once.
+EVAL_CONSTANTS = EXPERT_CONSTANTS | GENERATOR_CONSTANTS
+
 __all__ = [
+    "EVAL_CONSTANTS",
     "AdversarialSettings",
     "AugmentSettings",
     "BatchStream",
