@@ -41,6 +41,7 @@ CHROMIUM_FLAGS = [
 SCREENSHOTS = ROOT / "logs" / "browser"
 SERVER_START_SECONDS = 180
 PAGE_TIMEOUT_MS = 60_000
+EXPECT_TIMEOUT_MS = 30_000
 QUIET = {"DAGSTER_DISABLE_TELEMETRY": "true", "MLFLOW_DISABLE_TELEMETRY": "true", "DVC_NO_ANALYTICS": "1"}
 
 
@@ -118,9 +119,10 @@ def browser() -> Iterator[object]:
             "(otherwise: sudo apt-get install chromium)"
         )
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
     except ImportError:
         pytest.fail("Python playwright is missing: `make install` installs the dev dependencies")
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)  # the UIs answer slowly on a busy 2-core machine
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
         yield chromium

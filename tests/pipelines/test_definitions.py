@@ -3,6 +3,7 @@
 import shutil
 
 import dagster as dg
+import pytest
 
 from pipelines.definitions import defs
 from pipelines.partitions import videos_partitions
@@ -74,3 +75,11 @@ def test_rejected_share_check_fails_above_the_threshold(raw_project):
     ingest.run(raw_project.params, raw_project.layout)
     result = ingest_rejected_share(lipsync=resource)
     assert not result.passed and result.metadata["rejected_share"].value == 2 / 3
+
+
+def test_launching_needs_a_persistent_instance():
+    from pipelines.launch import open_workspace
+
+    with pytest.raises(RuntimeError, match="persistent Dagster instance"):
+        with open_workspace(dg.DagsterInstance.ephemeral()):
+            pass
