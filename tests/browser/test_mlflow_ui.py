@@ -31,19 +31,19 @@ def test_experiment_link_opens_on_its_training_runs(page, served):
 
 def test_run_page_shows_the_latest_labelled_sample_grid(page, served):
     experiment_id, run_id = training_ids(served.project, "generator")
+    page.goto(run_url(served.mlflow_url, experiment_id, run_id))
+    for constant in ("eval.copy_l1", "eval.windows"):  # constants are params, not flat charts
+        expect(page.get_by_text(constant, exact=True).first).to_be_visible()
     page.goto(run_url(served.mlflow_url, experiment_id, run_id, tab="model-metrics"))
     expect(page.get_by_text("eval/sample_grid", exact=True)).to_be_visible()
+    expect(page.get_by_text("mouth_l1", exact=True).first).to_be_visible()  # an eval chart
     expect(page.get_by_text("No image logged at this step")).to_have_count(0)
     grid = page.locator("img[src*='sample_grid']").first
-    grid.scroll_into_view_if_needed()  # below the run's params in the card
+    grid.scroll_into_view_if_needed()  # the card lists the run's params above its image
     expect(grid).to_be_visible()
     assert image_loaded(page, "img[src*='sample_grid']")
     size = grid.evaluate("img => [img.naturalWidth, img.naturalHeight]")
     assert max(size) == 256 and min(size) >= 150, f"thumbnail {size}: the grid should be close to square"
-    expect(page.get_by_text("mouth_l1", exact=True).first).to_be_visible()  # an eval chart
-    page.goto(run_url(served.mlflow_url, experiment_id, run_id))
-    for constant in ("eval.copy_l1", "eval.windows"):  # constants are params, not flat charts
-        expect(page.get_by_text(constant, exact=True).first).to_be_visible()
 
 
 def test_registry_lists_the_models_with_descriptions_and_tags(page, served):
