@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+CHROMIUM := /usr/bin/chromium
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export DVC_NO_ANALYTICS := 1
 export MLFLOW_DISABLE_TELEMETRY := true
@@ -13,7 +14,17 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: install run test lint ui mlflow-ui repro bench clean
 
-install: $(STAMP)
+install: $(STAMP) $(CHROMIUM)
+
+# The browser tests drive Debian's chromium through Python playwright; nothing is downloaded at
+# test time. CI runs as root and installs it here; other users: sudo apt-get install chromium
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
+	else \
+		echo "make install: $(CHROMIUM) is missing and the browser tests need it: sudo apt-get install chromium" >&2; \
+	fi
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +40,7 @@ run: install
 	$(BIN)/dvc status
 	@echo "Results: data/shards/manifest.json (shards), data/*/manifest.parquet (per stage), data/models/*/result.json (registered models), mlruns/ (make mlflow-ui), Dagster home .dagster/ (make ui)"
 
-## test: install, lint (style, format, layers), then the whole test suite (everything that needs no GPU)
+## test: install, lint (style, format, layers), then the whole test suite (everything that needs no GPU, the browser check included)
 test: lint
 	$(BIN)/pytest
 
@@ -45,6 +56,7 @@ ui: install
 
 ## mlflow-ui: the MLflow UI on http://127.0.0.1:5000 over mlruns/ (runs, models, registry; Ctrl-C stops it)
 mlflow-ui: install
+	@echo "Runs: http://127.0.0.1:5000/#/experiments?workflowType=machine_learning (pick 'Model training' once in the sidebar: MLflow 3.17 opens experiments on GenAI pages otherwise)"
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(CURDIR)/mlruns/mlflow.db --default-artifact-root $(CURDIR)/mlruns/artifacts --host 127.0.0.1 --port 5000
 
 ## repro: the same pipeline through DVC

@@ -6,3 +6,5 @@ import dagster as dg
 
 # single-run backfill policies are the point of our partitioned assets (few processes)
 warnings.filterwarnings("ignore", category=dg.BetaWarning, message=".*backfill_policy.*")
+
+OWNERS = ["team:lipsync"]  # shown on every asset in the UI's catalogue

@@ -2,11 +2,12 @@
 
 import dagster as dg
 
+from assets import OWNERS
 from assets.resources import LipsyncProject
 from lipsync.stages import corpus as stage
 
 
-@dg.asset(group_name="data", code_version="1")
+@dg.asset(group_name="data", kinds={"python", "dvc"}, owners=OWNERS, code_version="1")
 def corpus(context: dg.AssetExecutionContext, lipsync: LipsyncProject) -> dg.MaterializeResult:
     """The embedded synthetic talking-head corpus: real face photographs with a speech-driven
     mouth, espeak-ng speech, H.264 + AAC mp4s at 25 fps / 16 kHz, per-frame ground truth.
@@ -16,9 +17,11 @@ def corpus(context: dg.AssetExecutionContext, lipsync: LipsyncProject) -> dg.Mat
     context.log.info(f"corpus: {summary['videos']} videos in {summary['elapsed_seconds']:.1f} s")
     return dg.MaterializeResult(
         metadata={
-            "videos": summary["videos"],
+            "videos": dg.MetadataValue.int(int(summary["videos"])),
             "video_seconds": dg.MetadataValue.float(float(summary["seconds"])),
-            "seconds": dg.MetadataValue.float(float(summary["elapsed_seconds"])),
+            "train_speakers": dg.MetadataValue.int(len(summary["train_speakers"])),
+            "test_speakers": dg.MetadataValue.int(len(summary["test_speakers"])),
+            "run_seconds": dg.MetadataValue.float(float(summary["elapsed_seconds"])),
             "speakers": dg.MetadataValue.json({"train": summary["train_speakers"], "test": summary["test_speakers"]}),
             "folder": dg.MetadataValue.path(summary["folder"]),
         }

@@ -3,16 +3,21 @@
 import dagster as dg
 import pandas as pd
 
-from assets.metadata import stage_metadata
+from assets import OWNERS
+from assets.metadata import report_batch, report_partitions
 from assets.partitions import videos_partitions
 from assets.resources import LipsyncProject
 from lipsync.stages import ingest as stage
+
+FIGURES = {"frames": "frames", "duration_seconds": "duration_s", "width": "width", "height": "height"}
 
 
 @dg.asset(
     group_name="data",
     partitions_def=videos_partitions,
     deps=["corpus"],
+    kinds={"pyav", "parquet", "dvc"},
+    owners=OWNERS,
     backfill_policy=dg.BackfillPolicy.single_run(),
     code_version="1",
 )
@@ -23,7 +28,9 @@ def ingest(context: dg.AssetExecutionContext, lipsync: LipsyncProject) -> dg.Mat
     summary = stage.run(project.params, project.layout, video_ids=list(context.partition_keys))
     for name, reason in summary["rejections"].items():
         context.log.warning(f"ingest rejected {name}: {reason}")
-    return dg.MaterializeResult(metadata=stage_metadata(summary, "video_seconds"))
+    report_partitions(context, project.layout, summary["manifest"], FIGURES)
+    report_batch(context, summary, "video_seconds")
+    return dg.MaterializeResult()
 
 
 @dg.asset_check(asset=ingest, description="The share of rejected files stays under checks.max_rejected_share.")

@@ -2,16 +2,21 @@
 
 import dagster as dg
 
-from assets.metadata import stage_metadata
+from assets import OWNERS
+from assets.metadata import report_batch, report_partitions
 from assets.partitions import videos_partitions
 from assets.resources import LipsyncProject
 from lipsync.stages import mel as stage
+
+FIGURES = {"mel_frames": "mel_frames", "audio_seconds": "seconds"}
 
 
 @dg.asset(
     group_name="data",
     partitions_def=videos_partitions,
     deps=["ingest"],
+    kinds={"librosa", "numpy", "dvc"},
+    owners=OWNERS,
     backfill_policy=dg.BackfillPolicy.single_run(),
     code_version="1",
 )
@@ -20,4 +25,6 @@ def mel(context: dg.AssetExecutionContext, lipsync: LipsyncProject) -> dg.Materi
     of each ingested video's 16 kHz audio."""
     project = lipsync.open()
     summary = stage.run(project.params, project.layout, video_ids=list(context.partition_keys))
-    return dg.MaterializeResult(metadata=stage_metadata(summary, "audio_seconds"))
+    report_partitions(context, project.layout, summary["manifest"], FIGURES)
+    report_batch(context, summary, "audio_seconds")
+    return dg.MaterializeResult()

@@ -2,11 +2,13 @@
 
 import dagster as dg
 
+from assets import OWNERS
 from assets.resources import LipsyncProject
+from lipsync.layout import SPLITS
 from lipsync.stages import shards as stage
 
 
-@dg.asset(group_name="data", deps=["faces", "mel"], code_version="1")
+@dg.asset(group_name="data", deps=["faces", "mel"], kinds={"webdataset", "dvc"}, owners=OWNERS, code_version="1")
 def shards(context: dg.AssetExecutionContext, lipsync: LipsyncProject) -> dg.MaterializeResult:
     """WebDataset tar shards per split (by speaker), segments of aligned face crops + mel +
     boxes/landmarks; the data version is the content hash of the shard set."""
@@ -14,14 +16,18 @@ def shards(context: dg.AssetExecutionContext, lipsync: LipsyncProject) -> dg.Mat
     summary = stage.run(project.params, project.layout)
     for warning in summary["warnings"]:
         context.log.warning(f"shards: {warning}")
+    per_split = {
+        f"{figure}_{split}": dg.MetadataValue.int(int(summary[figure][split]))
+        for figure in ("samples", "shards")
+        for split in SPLITS
+    }
     return dg.MaterializeResult(
         data_version=dg.DataVersion(summary["data_version"]),
         metadata={
             "data_version": summary["data_version"],
-            "samples": dg.MetadataValue.json(summary["samples"]),
-            "shards": dg.MetadataValue.json(summary["shards"]),
+            **per_split,
             "speakers": dg.MetadataValue.json(summary["speakers"]),
-            "seconds": dg.MetadataValue.float(float(summary["seconds"])),
+            "run_seconds": dg.MetadataValue.float(float(summary["seconds"])),
             "samples_per_second": dg.MetadataValue.float(float(summary["samples_per_second"] or 0.0)),
             "manifest": dg.MetadataValue.path(summary["manifest"]),
         },

@@ -7,42 +7,46 @@ from types import ModuleType
 
 import dagster as dg
 
-from assets.metadata import image_metadata
+from assets import OWNERS
+from assets.metadata import image_metadata, mlflow_ui_url, number
 from assets.resources import LipsyncProject
 from lipsync.stages import generator as generator_stage
 from lipsync.stages import registry
 from lipsync.stages import syncnet_expert as expert_stage
 from lipsync.stages import wav2lip_baseline as wav2lip_stage
+from lipsync.tracking.ui_links import model_version_url, run_url
 
 
-def training_metadata(result: dict, layout) -> dict:
-    """Run id, registered model version, final losses/metrics, budget, sample grid."""
+def training_metadata(result: dict, layout, mlflow_ui: str) -> dict:
+    """Registered model and MLflow run (links into the MLflow UI), budget, one entry per final
+    evaluation metric (``eval/<name>``), the sample grid (generators)."""
+    model = result["model"]
     meta = {
-        "run_id": result["model"]["run_id"],
-        "model": f"{result['model']['name']} v{result['model']['version']}",
-        "data_version": result["data_version"],
-        "steps": result["steps"],
+        "model": dg.MetadataValue.text(f"{model['name']} v{model['version']}"),
+        "model_version": dg.MetadataValue.url(model_version_url(mlflow_ui, model["name"], model["version"])),
+        "mlflow_run": dg.MetadataValue.url(run_url(mlflow_ui, result["experiment_id"], model["run_id"])),
+        "run_id": dg.MetadataValue.text(model["run_id"]),
+        "data_version": dg.MetadataValue.text(result["data_version"]),
+        "steps": dg.MetadataValue.int(int(result["steps"])),
         "train_seconds": dg.MetadataValue.float(float(result["train_seconds"])),
         "samples_per_second": dg.MetadataValue.float(float(result["samples_per_second"])),
-        "metrics": dg.MetadataValue.json(result["metrics"]),
+        **{f"eval/{name}": number(value) for name, value in result["metrics"].items()},
         "result": dg.MetadataValue.path(str(layout.model_result(result["stage"]))),
     }
     grid = layout.sample_grid(result["stage"])
-    if grid.exists():
-        meta["sample_grid"] = image_metadata(grid)
-    return meta
+    return meta | (image_metadata("sample_grid", grid) if grid.exists() else {})
 
 
 def training_asset(stage: ModuleType, description: str) -> dg.AssetsDefinition:
     entry = registry.stage(stage.STAGE)
 
-    @dg.asset(name=entry.name, group_name=entry.group, deps=list(entry.upstream), code_version="1",
-              description=description)  # fmt: skip
+    @dg.asset(name=entry.name, group_name=entry.group, deps=list(entry.upstream), kinds={"pytorch", "mlflow", "dvc"},
+              owners=OWNERS, code_version="1", description=description)  # fmt: skip
     def _asset(context: dg.AssetExecutionContext, lipsync: LipsyncProject) -> dg.MaterializeResult:
         project = lipsync.open()
         result = stage.run(project.params, project.layout)
         context.log.info(f"{stage.STAGE}: {result['model']} {result['metrics']}")
-        return dg.MaterializeResult(metadata=training_metadata(result, project.layout))
+        return dg.MaterializeResult(metadata=training_metadata(result, project.layout, mlflow_ui_url(project.params)))
 
     return _asset
 

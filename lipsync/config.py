@@ -35,6 +35,7 @@ from lipsync.faces.settings import FacesSettings
 from lipsync.ingest.settings import IngestSettings
 from lipsync.models.settings import ModelsSettings
 from lipsync.params_loader import ParamsError, from_mapping, to_mapping
+from lipsync.tracking.settings import TrackingSettings
 from lipsync.training.settings import TrainingSettings
 
 PARAMS_FILE = "params.yaml"
@@ -89,6 +90,7 @@ class Params:
     shards: ShardsSettings
     models: ModelsSettings
     training: TrainingSettings
+    tracking: TrackingSettings
     checks: ChecksSettings
 
 

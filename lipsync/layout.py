@@ -159,6 +159,10 @@ class Layout:
         """JSON naming what a training stage produced: registered model, version, run id, metrics."""
         return self.models / stage / "result.json"
 
+    def sample_grid(self, stage: str) -> Path:
+        """The latest evaluation's sample grid of a generator stage (PNG, labelled columns)."""
+        return self.models / stage / "sample_grid.png"
+
     def training_logs(self, stage: str) -> Path:
         return self.logs / "training" / stage
 
@@ -169,10 +173,6 @@ class Layout:
     def training_metrics(self, stage: str) -> Path:
         """Every logged metric of the run (``metrics.json``, DVC metrics)."""
         return self.training_logs(stage) / "metrics.json"
-
-    def sample_grid(self, stage: str) -> Path:
-        """The latest sample grid of a generator stage (generated next to ground truth), PNG."""
-        return self.training_logs(stage) / "sample_grid.png"
 
     @property
     def mlruns(self) -> Path:

@@ -1,10 +1,13 @@
 """The main job, as ``make run`` runs it: corpus, every video partition, shards, then training.
 
-Four in-process runs on the project's persistent instance, so the materializations and
-their metadata appear in the Dagster UI afterwards: ``corpus_job``; then the new raw
-videos become ``videos`` partitions (what the sensor does); then ``data_job`` over the
-whole partition range in one run (the runners skip videos that are already up to date);
-then ``training_job``: the expert, our generator and the Wav2Lip baseline, each registered.
+Three runs on the project's persistent instance, launched from the workspace's code
+location like runs started in the UI (:mod:`pipelines.launch`), so they appear in the
+Overview timeline and on the Jobs page with their materializations and metadata:
+``corpus_job``; then the new raw videos become ``videos`` partitions (what the sensor does);
+then ``data_job`` over the whole partition range in one run (the runners skip videos that
+are already up to date); then ``training_job``: the expert, our generator and the Wav2Lip
+baseline, each registered. The project root reaches the runs as the ``lipsync`` resource's
+config, so a project other than this checkout (a test's) runs the same code.
 """
 
 from __future__ import annotations
@@ -15,12 +18,11 @@ import time
 import dagster as dg
 
 from assets.partitions import range_tags, videos_partitions
-from assets.resources import LipsyncProject
 from lipsync.project import Project
 from lipsync.stages.ingest import new_video_ids
 from lipsync.stages.registry import stages_of
-from pipelines.definitions import defs
 from pipelines.instance import project_instance
+from pipelines.launch import launch, open_workspace
 
 log = logging.getLogger("lipsync")
 
@@ -33,21 +35,25 @@ def run_main_job(
     with_training: bool = True,
 ) -> dict:
     instance = instance or project_instance(project.layout.dagster_home)
-    resources = {"lipsync": LipsyncProject(root=str(project.root))}
+    run_config = {
+        "resources": {"lipsync": {"config": {"root": str(project.root)}}},
+        "loggers": {"console": {"config": {"log_level": "INFO"}}},
+    }
     started = time.perf_counter()
     runs = {}
-    if with_corpus:
-        runs["corpus_job"] = _execute("corpus_job", instance, resources, {})
-    known = instance.get_dynamic_partitions(videos_partitions.name)
-    new = new_video_ids(project.params, project.layout, set(known))
-    if new:
-        instance.add_dynamic_partitions(videos_partitions.name, new)
-        log.info("pipeline: %d new video partition(s)", len(new))
-    keys = instance.get_dynamic_partitions(videos_partitions.name)
-    if keys:
-        runs["data_job"] = _execute("data_job", instance, resources, range_tags(keys))
-    if with_training and runs.get("data_job", {}).get("success"):
-        runs["training_job"] = _execute("training_job", instance, resources, {})
+    with open_workspace(instance) as workspace:
+        if with_corpus:
+            runs["corpus_job"] = _execute(workspace, "corpus_job", run_config, {})
+        known = instance.get_dynamic_partitions(videos_partitions.name)
+        new = new_video_ids(project.params, project.layout, set(known))
+        if new:
+            instance.add_dynamic_partitions(videos_partitions.name, new)
+            log.info("pipeline: %d new video partition(s)", len(new))
+        keys = instance.get_dynamic_partitions(videos_partitions.name)
+        if keys:
+            runs["data_job"] = _execute(workspace, "data_job", run_config, range_tags(keys))
+        if with_training and runs.get("data_job", {}).get("success"):
+            runs["training_job"] = _execute(workspace, "training_job", run_config, {})
     return {
         "success": all(r["success"] for r in runs.values()),
         "runs": runs,
@@ -91,19 +97,16 @@ def _results(project: Project) -> dict:
     return out
 
 
-def _execute(job_name: str, instance: dg.DagsterInstance, resources: dict, tags: dict) -> dict:
-    job = defs.resolve_job_def(job_name)
-    result = job.execute_in_process(
-        instance=instance,
-        resources=resources,
-        tags=tags,
-        raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-    )
-    checks = [
-        e.asset_check_evaluation_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
+def _execute(workspace, job_name: str, run_config: dict, tags: dict) -> dict:
+    run = launch(workspace, job_name, run_config, tags)
+    checks = workspace.instance.get_records_for_run(
+        run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION, limit=1000
+    ).records
+    failed_checks = [
+        r.event_log_entry.dagster_event.asset_check_evaluation_data.check_name
+        for r in checks
+        if not r.event_log_entry.dagster_event.asset_check_evaluation_data.passed
     ]
-    failed_checks = [c.check_name for c in checks if not c.passed]
     for check in failed_checks:
         log.warning("pipeline: asset check %s failed", check)
-    return {"run_id": result.run_id, "success": result.success, "failed_checks": failed_checks}
+    return {"run_id": run.run_id, "success": run.status == dg.DagsterRunStatus.SUCCESS, "failed_checks": failed_checks}

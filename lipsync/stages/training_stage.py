@@ -77,8 +77,9 @@ class TrainingStage:
         experiment = ensure_experiment(client, self.name, self.layout.mlruns)
         tags = {"data_version": self.data_version, "git_commit": git_commit(self.layout.root), "model_kind": self.name}
         tags |= {f"input.{key}": _describe(ref) for key, ref in self.inputs.items()}
+        self.experiment = experiment
         self.run = TrainingRun(client, experiment, f"{self.name}-{self.fingerprint[:8]}", tracked, tags).__enter__()
-        hooks = self.run.hooks().as_kwargs()
+        hooks = self.run.hooks(constants=eval_constants()).as_kwargs()
         hooks["on_eval"] = self._keeping_grid(hooks["on_eval"])
         self.source = ShardSource(
             train=self.layout.shard_dir("train"),
@@ -96,11 +97,13 @@ class TrainingStage:
         if summary.checkpoint is not None:
             self.run.log_checkpoint(Path(summary.checkpoint))
         self.run.log_file(self.setup.paths.metrics, "logs")
-        ref = self.run.log_model(model, input_example, self.entry.registered_model)
+        facts = {"steps": summary.step, "train_seconds": round(summary.seconds, 1), **summary.last_eval}
+        ref = self.run.log_model(model, input_example, self.entry.registered_model, facts)
         checkpoint = Path(summary.checkpoint).relative_to(self.layout.root) if summary.checkpoint else None
         self.result = {
             "stage": self.name,
             "model": ref.to_dict(),
+            "experiment_id": self.experiment,
             "data_version": self.data_version,
             "fingerprint": self.fingerprint,
             "steps": summary.step,
@@ -151,6 +154,14 @@ class TrainingStage:
                     cv2.imwrite(str(tmp), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
 
         return hook
+
+
+def eval_constants() -> frozenset[str]:
+    """Evaluation values that stay the same all run (eval-set sizes, baselines): logged once, as params."""
+    from lipsync.training.expert import CONSTANT_METRICS as EXPERT
+    from lipsync.training.generator_eval import CONSTANT_METRICS as GENERATOR
+
+    return EXPERT | GENERATOR
 
 
 def _describe(ref: dict) -> str:

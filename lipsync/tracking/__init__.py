@@ -6,13 +6,14 @@ version, run id), never as "the latest".
 
 | module | what |
 |---|---|
-| ``store`` | :func:`open_tracking`, :func:`ensure_experiment`, :func:`tracking_uri`, :func:`artifact_root` |
+| ``store`` | :func:`open_tracking`, :func:`ensure_experiment` (tagged), :func:`tracking_uri`, :func:`artifact_root` |
 | ``run`` | :class:`TrainingRun` (params, tags, metrics, images, checkpoints) and its :class:`TrainingHooks` |
-| ``logged_model`` | :func:`log_pytorch_model` (pt2 + state dict, registered), :func:`load_state_dict` |
+| ``logged_model`` | :func:`log_pytorch_model` (pt2 + state dict, registered, described), :func:`load_state_dict` |
 | ``model_ref`` | :class:`ModelRef`, the serialisable identity of a registered version |
 | ``registry`` | :func:`set_alias`, :func:`get_alias`, :func:`compare_versions` |
 | ``flat_params`` | :func:`flatten_params`: nested settings -> ``"a.b.c"`` params |
 | ``provenance`` | :func:`git_commit` |
+| ``ui_links`` | :func:`experiment_url`, :func:`run_url`, :func:`model_version_url`: links into ``make mlflow-ui`` |
 """
 
 import os
@@ -25,18 +26,23 @@ from lipsync.lazy_exports import lazy_exports  # noqa: E402
 __getattr__, __dir__ = lazy_exports(
     __name__,
     {
+        "ModelFacts": "lipsync.tracking.logged_model",
         "ModelRef": "lipsync.tracking.model_ref",
         "TrainingHooks": "lipsync.tracking.run",
         "TrainingRun": "lipsync.tracking.run",
         "artifact_root": "lipsync.tracking.store",
         "compare_versions": "lipsync.tracking.registry",
         "ensure_experiment": "lipsync.tracking.store",
+        "experiment_url": "lipsync.tracking.ui_links",
         "flatten_params": "lipsync.tracking.flat_params",
         "get_alias": "lipsync.tracking.registry",
         "git_commit": "lipsync.tracking.provenance",
         "load_state_dict": "lipsync.tracking.logged_model",
         "log_pytorch_model": "lipsync.tracking.logged_model",
+        "model_version_url": "lipsync.tracking.ui_links",
         "open_tracking": "lipsync.tracking.store",
+        "registered_models_url": "lipsync.tracking.ui_links",
+        "run_url": "lipsync.tracking.ui_links",
         "set_alias": "lipsync.tracking.registry",
         "tracking_uri": "lipsync.tracking.store",
     },

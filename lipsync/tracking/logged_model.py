@@ -5,6 +5,11 @@ Each logged model carries two copies of the weights: MLflow's ``pt2`` export
 (``extra_files/state_dict.pt``). Stages reload the state dict into our own ``nn.Module``
 with ``torch.load(weights_only=True)``, which unpickles tensors and containers only, so
 opening a model can never run code. Loading is always by (name, version, run id).
+
+The logged model is named after its registered model (``syncnet-expert``, not ``model``).
+The registered model gets a description (what the model is, from its class docstring, and
+which stage trains it) and tags; each version gets a description and tags with its stage,
+data version, git commit, training budget and final evaluation metrics (:class:`ModelFacts`).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import logging
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import mlflow
@@ -35,7 +41,6 @@ from lipsync.tracking.store import fluent_store
 
 log = logging.getLogger(__name__)
 
-MODEL_NAME = "model"  # the logged model's name inside its run
 STATE_DICT_FILE = "state_dict.pt"
 STATE_DICT_ARTIFACT = f"extra_files/{STATE_DICT_FILE}"  # where mlflow.pytorch puts extra_files
 # What the pt2 model needs at load time; explicit so MLflow skips its slow inference (seconds).
@@ -44,14 +49,47 @@ PIP_REQUIREMENTS = [f"torch=={torch.__version__.split('+')[0]}", f"mlflow=={mlfl
 InputExample = Sequence[np.ndarray] | Mapping[str, np.ndarray]
 
 
+@dataclass(frozen=True)
+class ModelFacts:
+    """What the registry records about a version: the stage that trained it, the run's name,
+    the shard data version, the git commit (None outside git) and figures such as ``steps``,
+    ``train_seconds`` and the final evaluation metrics (``accuracy``, ``mouth_l1``...)."""
+
+    stage: str
+    run_name: str
+    data_version: str
+    git_commit: str | None = None
+    figures: dict[str, float | int] = field(default_factory=dict)
+
+    def version_tags(self) -> dict[str, str]:
+        """``stage``, ``data_version``, ``git_commit``, ``run_name`` and one tag per figure."""
+        tags = {"stage": self.stage, "data_version": self.data_version, "run_name": self.run_name}
+        if self.git_commit:
+            tags["git_commit"] = self.git_commit
+        return tags | {key: _figure(value) for key, value in self.figures.items()}
+
+    def version_description(self) -> str:
+        """One paragraph: run, data, commit, then the figures (``accuracy=0.631, steps=1000...``)."""
+        commit = f", git commit {self.git_commit[:10]}" if self.git_commit else ""
+        figures = ", ".join(f"{key}={_figure(value)}" for key, value in self.figures.items())
+        return (
+            f"Trained by stage `{self.stage}` in run `{self.run_name}` on shard data version "
+            f"`{self.data_version}`{commit}." + (f" Final figures: {figures}." if figures else "")
+        )
+
+
 def log_pytorch_model(
     client: MlflowClient,
     run_id: str,
     model: nn.Module,
     input_example: InputExample,
     registered_name: str,
+    facts: ModelFacts | None = None,
 ) -> ModelRef:
     """Log ``model`` to run ``run_id`` (pt2 export + state dict) and register it as a new version.
+
+    The logged model is named ``registered_name``; ``facts`` describe and tag the version (and
+    the registered model, with the model's class docstring) in the registry.
 
     ``input_example``: the arrays ``model.forward`` takes, positionally (tuple) or by
     parameter name (dict); batch size > 1 keeps the batch dimension dynamic in the export.
@@ -63,29 +101,32 @@ def log_pytorch_model(
     model.eval()
     try:
         cpu_model = model if _on_cpu(model) else copy.deepcopy(model).cpu()
-        model_id = _log_export(client, run_id, cpu_model, named_inputs)
+        model_id = _log_export(client, run_id, cpu_model, named_inputs, registered_name)
     finally:
         model.train(was_training)
-    ref = _register(client, registered_name, run_id, model_id)
+    ref = _register(client, registered_name, run_id, model_id, facts, _model_summary(model))
     log.info("logged %s version %d from run %s", ref.name, ref.version, run_id)
     return ref
 
 
-def _log_export(client: MlflowClient, run_id: str, model: nn.Module, named_inputs: dict[str, np.ndarray]) -> str:
-    """Log the pt2 export and ``state_dict.pt`` of ``model`` (eval mode, CPU); returns the logged model id."""
+def _log_export(
+    client: MlflowClient, run_id: str, model: nn.Module, named_inputs: dict[str, np.ndarray], name: str
+) -> str:
+    """Log the pt2 export and ``state_dict.pt`` of ``model`` (eval mode, CPU) as logged model
+    ``name``; returns the logged model id."""
     output = _forward(model, named_inputs)
     signature = infer_signature(named_inputs, _output_arrays(output))
     experiment_id = client.get_run(run_id).info.experiment_id
     # Created here, not by log_model: without an active fluent run, log_model would put it in
     # the Default experiment, whose artifacts go to ./mlruns/0 of the cwd that created the store.
-    logged = client.create_logged_model(experiment_id, name=MODEL_NAME, source_run_id=run_id)
+    logged = client.create_logged_model(experiment_id, name=name, source_run_id=run_id)
     with tempfile.TemporaryDirectory() as tmp:
         state_path = Path(tmp) / STATE_DICT_FILE
         torch.save({key: value.detach().cpu() for key, value in model.state_dict().items()}, state_path)
         with fluent_store(client), _plain_tuple_output(model, named_tuple=hasattr(output, "_fields")):
             mlflow.pytorch.log_model(
                 model,
-                name=MODEL_NAME,
+                name=name,
                 input_example=tuple(named_inputs.values()),
                 signature=signature,
                 pip_requirements=PIP_REQUIREMENTS,
@@ -190,14 +231,47 @@ def _on_cpu(model: nn.Module) -> bool:
     return all(t.device.type == "cpu" for t in itertools.chain(model.parameters(), model.buffers()))
 
 
-def _register(client: MlflowClient, name: str, run_id: str, model_id: str) -> ModelRef:
+def _register(
+    client: MlflowClient, name: str, run_id: str, model_id: str, facts: ModelFacts | None, summary: str
+) -> ModelRef:
+    model_tags = {"framework": "pytorch"} | ({"stage": facts.stage} if facts else {})
+    trained_by = f" Trained by the lipsync stage `{facts.stage}`." if facts else ""
+    description = (
+        f"{summary}{trained_by} Each version's tags name its data version, git commit, "
+        "training budget and final evaluation metrics."
+    )
     with _tolerate_existing():
-        client.create_registered_model(name)
-    version = client.create_model_version(name, source=f"models:/{model_id}", run_id=run_id, model_id=model_id)
+        client.create_registered_model(name, tags=model_tags, description=description)
+    if client.get_registered_model(name).description != description:  # a store from before, or a new stage
+        client.update_registered_model(name, description=description)
+        for key, value in model_tags.items():
+            client.set_registered_model_tag(name, key, value)
+    version = client.create_model_version(
+        name,
+        source=f"models:/{model_id}",
+        run_id=run_id,
+        model_id=model_id,
+        tags=facts.version_tags() if facts else None,
+        description=facts.version_description() if facts else None,
+    )
     # Lets the UI's logged-model page link to the registered version.
     link = json.dumps([{"name": name, "version": version.version}])
     client.set_logged_model_tags(model_id, {MLFLOW_MODEL_VERSIONS: link})
     return ModelRef(name=name, version=int(version.version), run_id=run_id)
+
+
+def _model_summary(model: nn.Module) -> str:
+    """``"SyncNet (0.95M parameters): <first line of its docstring>"``."""
+    doc = (inspect.getdoc(type(model)) or "").strip().splitlines()
+    millions = sum(p.numel() for p in model.parameters()) / 1e6
+    first = doc[0].rstrip(".") + "." if doc else ""
+    return f"{type(model).__name__} ({millions:.2f}M parameters): {first}".rstrip(": ")
+
+
+def _figure(value: float | int) -> str:
+    """Counts as ``1000``, other figures with 4 significant digits (``0.6312``)."""
+    value = float(value)
+    return str(int(value)) if value.is_integer() else f"{value:.4g}"
 
 
 @contextmanager

@@ -1,20 +1,33 @@
 """Record one training run in MLflow: params, tags, per-step metrics, images, checkpoints, models.
 
 :class:`TrainingRun` is a context manager around one MLflow run. Entering creates the run
-with flattened params and provenance tags; leaving marks it FINISHED, or FAILED (KILLED
-on Ctrl-C) with the error kept in the ``failure`` tag when the block raised. Training
-loops do not import MLflow: they take the three callbacks of :meth:`TrainingRun.hooks`.
+with flattened params and provenance tags; leaving logs the latest sample grids as image
+series and marks the run FINISHED, or FAILED (KILLED on Ctrl-C) with the error kept in the
+``failure`` tag when the block raised. Training loops do not import MLflow: they take the
+three callbacks of :meth:`TrainingRun.hooks`.
 
     with TrainingRun(client, experiment_id, "syncnet-w64", params, tags) as run:
-        train_expert(..., callbacks=Callbacks(**run.hooks().as_kwargs()))
-        ref = run.log_model(syncnet, (mel, lower_faces), "syncnet-expert")  # numpy examples
+        train_expert(..., callbacks=Callbacks(**run.hooks(constants={"pairs"}).as_kwargs()))
+        ref = run.log_model(syncnet, (mel, lower_faces), "syncnet-expert", facts)  # numpy examples
+
+What the MLflow UI makes of it:
+
+- ``train/elapsed_seconds`` is logged at every step that logs metrics (train or eval), so a
+  chart can use it as its x axis and compare runs at equal wall-clock time.
+- Evaluation values that cannot change during a run (the size of the evaluation set, the
+  copy baseline, the expert's loss on real clips: ``constants``) are logged once as params
+  ``eval.<name>``, not as flat metric charts.
+- Each evaluation's grid is kept as ``sample_grids/step_<step>.png`` in the artifacts; the
+  last one is logged once, when the run ends, as image series ``eval/<series>``. The UI's
+  image card opens at step 0 unless a series has a single step, so a one-step series
+  shows the latest grid without moving its slider.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -23,10 +36,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from mlflow import MlflowClient
 from mlflow.entities import Metric, Param, RunTag
+from mlflow.exceptions import MlflowException
 from mlflow.utils.mlflow_tags import MLFLOW_GIT_COMMIT
 
 from lipsync.tracking.flat_params import flatten_params
-from lipsync.tracking.logged_model import InputExample, log_pytorch_model
+from lipsync.tracking.logged_model import InputExample, ModelFacts, log_pytorch_model
 from lipsync.tracking.model_ref import ModelRef
 
 if TYPE_CHECKING:
@@ -36,6 +50,8 @@ log = logging.getLogger(__name__)
 
 REQUIRED_TAGS = ("data_version", "git_commit", "model_kind")
 CHECKPOINTS_DIR = "checkpoints"
+GRIDS_DIR = "sample_grids"
+ELAPSED = "train/elapsed_seconds"
 _PARAMS_PER_BATCH = 100  # MLflow's limit for one log_batch call
 _FAILURE_TEXT_LIMIT = 5000
 
@@ -50,8 +66,8 @@ class TrainingHooks:
     ``on_metrics(step, {name: float})``: logged as ``train/<name>``.
     ``on_checkpoint(path, step)``: the file goes to ``checkpoints/``.
     ``on_eval(step, {name: float}, images)``: metrics logged as ``eval/<name>`` (training and
-    evaluation both report a ``loss``); ``images`` is one uint8 (H, W, 3) RGB sample grid
-    (series ``samples``), a ``{series: grid}`` mapping, or None.
+    evaluation both report a ``loss``), constants as params ``eval.<name>``; ``images`` is one
+    uint8 (H, W, 3) RGB sample grid (series ``sample_grid``), a ``{series: grid}`` mapping, or None.
     """
 
     on_metrics: Callable[[int, Mapping[str, float]], None]
@@ -90,6 +106,10 @@ class TrainingRun:
         if "git_commit" in self.tags:
             self.tags[MLFLOW_GIT_COMMIT] = self.tags["git_commit"]  # shown as "Git commit" in the UI
         self._run_id: str | None = None
+        self._started = time.perf_counter()
+        self._stamped: set[int] = set()  # steps that have their elapsed seconds
+        self._constants_logged: set[str] = set()
+        self._latest_images: dict[str, tuple[int, np.ndarray]] = {}
 
     @property
     def run_id(self) -> str:
@@ -109,6 +129,7 @@ class TrainingRun:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        self._log_latest_images()
         if exc_type is None:
             status = "FINISHED"
         else:
@@ -131,11 +152,34 @@ class TrainingRun:
     def log_image(self, step: int, name: str, image: np.ndarray) -> None:
         """Log a sample grid ``image`` (uint8 (H, W, 3) RGB) as step-``step`` entry of series ``name``.
 
-        Stored under ``images/`` as PNG; the UI shows each series with a step slider.
+        Stored under ``images/`` as PNG with a 256-px WebP thumbnail that the run page's
+        image card shows (a series with several steps opens at step 0; see the module doc).
         """
-        if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
-            raise ValueError(f"image {name!r} must be uint8 (H, W, 3), got {image.dtype} {image.shape}")
+        _check_image(name, image)
         self.client.log_image(self.run_id, image, key=name, step=int(step))
+
+    def keep_grid(self, step: int, name: str, image: np.ndarray) -> str:
+        """Store ``image`` as ``sample_grids/[<name>_]step_<step>.png`` and remember it as the
+        latest of series ``eval/<name>`` (logged when the run ends). Returns the artifact path."""
+        _check_image(name, image)
+        prefix = "" if name == "sample_grid" else f"{name}_"
+        path = f"{GRIDS_DIR}/{prefix}step_{int(step):06d}.png"
+        self.client.log_image(self.run_id, image, artifact_file=path)
+        self._latest_images[name] = (int(step), image)
+        return path
+
+    def log_params_once(self, params: Mapping[str, float | str]) -> None:
+        """Log params not logged yet by this method (MLflow params cannot change value)."""
+        new = {key: value for key, value in params.items() if key not in self._constants_logged}
+        if new:
+            self.client.log_batch(self.run_id, params=[Param(key, str(value)) for key, value in new.items()])
+            self._constants_logged |= set(new)
+
+    def log_elapsed(self, step: int) -> None:
+        """``train/elapsed_seconds`` at ``step`` (once per step): seconds since the hooks were made."""
+        if step not in self._stamped:
+            self._stamped.add(step)
+            self.log_metrics(step, {ELAPSED: time.perf_counter() - self._started})
 
     def log_file(self, path: Path, artifact_path: str | None = None) -> str:
         """Copy file ``path`` into the run's artifacts under ``artifact_path``; returns its artifact path."""
@@ -145,31 +189,75 @@ class TrainingRun:
         self.client.log_artifact(self.run_id, str(path), artifact_path)
         return f"{artifact_path}/{path.name}" if artifact_path else path.name
 
-    def log_model(self, model: nn.Module, input_example: InputExample, registered_name: str) -> ModelRef:
+    def log_model(
+        self,
+        model: nn.Module,
+        input_example: InputExample,
+        registered_name: str,
+        facts: Mapping[str, float | int] | None = None,
+    ) -> ModelRef:
         """Log ``model`` and register it as a new version of ``registered_name``.
 
-        See :func:`~lipsync.tracking.logged_model.log_pytorch_model` for the example's form.
+        ``facts``: the figures a reader of the registry wants on the version (steps, seconds,
+        final evaluation metrics); they become version tags and its description, next to the
+        run's data version, git commit and stage. See
+        :func:`~lipsync.tracking.logged_model.log_pytorch_model` for the example's form.
         """
-        return log_pytorch_model(self.client, self.run_id, model, input_example, registered_name)
+        about = ModelFacts(
+            stage=self.tags["model_kind"],
+            run_name=self.run_name,
+            data_version=self.tags["data_version"],
+            git_commit=self.tags.get("git_commit"),
+            figures=dict(facts or {}),
+        )
+        return log_pytorch_model(self.client, self.run_id, model, input_example, registered_name, about)
 
-    def hooks(self) -> TrainingHooks:
-        """The training loop's callbacks, writing to this run."""
+    def hooks(self, constants: Collection[str] = ()) -> TrainingHooks:
+        """The training loop's callbacks, writing to this run; the elapsed-time clock starts here.
+
+        constants: names of evaluation values that stay the same all run (logged once as params).
+        """
+        self._started = time.perf_counter()
 
         def on_metrics(step: int, metrics: Mapping[str, float]) -> None:
             self.log_metrics(step, _prefixed("train", metrics))
+            self.log_elapsed(step)
 
         def on_checkpoint(path: Path, step: int) -> None:
             self.log_checkpoint(path)
             self.client.set_tag(self.run_id, "last_checkpoint_step", str(step))
 
         def on_eval(step: int, metrics: Mapping[str, float], images: EvalImages) -> None:
-            self.log_metrics(step, _prefixed("eval", metrics))
+            fixed = {f"eval.{key}": _plain(value) for key, value in metrics.items() if key in constants}
+            self.log_params_once(fixed)
+            self.log_metrics(step, _prefixed("eval", {k: v for k, v in metrics.items() if k not in constants}))
+            self.log_elapsed(step)
             if isinstance(images, np.ndarray):
-                images = {"samples": images}
+                images = {"sample_grid": images}
             for name, image in (images or {}).items():
-                self.log_image(step, name, image)
+                self.keep_grid(step, name, image)
 
         return TrainingHooks(on_metrics=on_metrics, on_checkpoint=on_checkpoint, on_eval=on_eval)
+
+    def _log_latest_images(self) -> None:
+        """Each kept series' latest grid as image series ``eval/<name>`` (a single step)."""
+        for name, (step, image) in self._latest_images.items():
+            try:
+                self.log_image(step, f"eval/{name}", image)
+            except (MlflowException, OSError) as error:  # never hide the run's own outcome
+                log.warning("run %s: could not log image eval/%s: %s", self.run_name, name, error)
+        self._latest_images.clear()
+
+
+def _check_image(name: str, image: np.ndarray) -> None:
+    if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
+        raise ValueError(f"image {name!r} must be uint8 (H, W, 3), got {image.dtype} {image.shape}")
+
+
+def _plain(value: float) -> float | int:
+    """Counts logged as ``16``, not ``16.0``."""
+    value = float(value)
+    return int(value) if value.is_integer() else value
 
 
 def _prefixed(prefix: str, metrics: Mapping[str, float]) -> dict[str, float]:

@@ -20,6 +20,9 @@ from mlflow import MlflowClient
 
 DATABASE_NAME = "mlflow.db"
 ARTIFACTS_DIR = "artifacts"
+# What an experiment is for, as the MLflow 3 UI reads it ("genai_development" is the other kind).
+EXPERIMENT_KIND_TAG = "mlflow.experimentKind"
+MODEL_TRAINING = "custom_model_development"
 
 # Telemetry would try to reach the network; progress bars would break one-line-per-event logs.
 _QUIET_ENV = {"MLFLOW_DISABLE_TELEMETRY": "true", "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false"}
@@ -54,17 +57,21 @@ def open_tracking(mlruns_dir: Path) -> MlflowClient:
 def ensure_experiment(client: MlflowClient, name: str, mlruns_dir: Path) -> str:
     """Return the id of experiment ``name``, creating it with artifacts in ``mlruns/artifacts/<name>``.
 
-    An experiment deleted earlier (in the UI) is restored rather than recreated, since its
-    name stays taken. ``name`` becomes a folder name, so it must not contain path separators.
+    The experiment is tagged as model training (``mlflow.experimentKind``), also when it
+    already existed untagged. An experiment deleted earlier (in the UI) is restored rather
+    than recreated, since its name stays taken. ``name`` becomes a folder name, so it must
+    not contain path separators.
     """
     if not name or name in {".", ".."} or Path(name).name != name:
         raise ValueError(f"experiment name {name!r} must be a plain folder name (no '/', not '.' or '..')")
     experiment = client.get_experiment_by_name(name)
     if experiment is None:
         location = (Path(mlruns_dir).resolve() / ARTIFACTS_DIR / name).as_uri()
-        return client.create_experiment(name, artifact_location=location)
+        return client.create_experiment(name, artifact_location=location, tags={EXPERIMENT_KIND_TAG: MODEL_TRAINING})
     if experiment.lifecycle_stage == "deleted":
         client.restore_experiment(experiment.experiment_id)
+    if experiment.tags.get(EXPERIMENT_KIND_TAG) != MODEL_TRAINING:
+        client.set_experiment_tag(experiment.experiment_id, EXPERIMENT_KIND_TAG, MODEL_TRAINING)
     return experiment.experiment_id
 
 

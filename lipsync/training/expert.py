@@ -11,7 +11,8 @@ Windows are drawn with a fixed seed, each giving one in-sync and one off-sync pa
 whose own and offset audio windows are both silent are excluded (silent: the window's
 loudest mel bin is below ``data.silence_level``; a closed mouth matches either window, so
 no model can tell them apart). Audio alone defines silence: the face is never consulted,
-so the test set does not depend on a mouth detector.
+so the test set does not depend on a mouth detector. The number of pairs stays the same all
+run (:data:`CONSTANT_METRICS`).
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ from lipsync.training.pairs import expert_pair, expert_view, negative_for
 from lipsync.training.settings import DataSettings, ExpertTrainingSettings
 from lipsync.training.task import LossTerm, RunSetup, ShardSource, TrainingSummary
 from lipsync.training.windows import WindowGeometry, window_starts
+
+CONSTANT_METRICS = frozenset({"pairs"})
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,11 @@
   frame the generator was given; mouth_l1_ratio = mouth_l1 / copy_l1 (target <= 0.8).
 - sync_loss_generated / sync_loss_truth: the frozen expert's -log P(sync) on generated and
   on real windows with their audio; sync_loss_ratio (target <= 1.5).
-- a sample grid: one row per window, the generated frames then the real ones.
+- a sample grid: one row per window, its reference, generated and real frame side by side,
+  under a header that names the columns (:func:`sample_grid`).
+
+``copy_l1``, ``sync_loss_truth`` and ``windows`` do not depend on the generator: they stay the
+same all run (:data:`CONSTANT_METRICS`), so trackers log them once rather than as curves.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -26,6 +31,8 @@ from lipsync.training.mouth import mouth_boxes_from_landmarks, mouth_l1
 from lipsync.training.settings import DataSettings, MouthBoxSettings
 from lipsync.training.windows import WindowGeometry, generator_windows
 
+CONSTANT_METRICS = frozenset({"copy_l1", "sync_loss_truth", "windows"})
+GRID_COLUMNS = ("reference", "generated", "real")
 FrameSize = Callable[[str], tuple[int, int]]  # video id -> (width, height) of its frames
 Generate = Callable[[Tensor, Tensor, Tensor], Tensor]  # target, reference, mel -> faces, (B, 3, T, S, S)
 
@@ -86,14 +93,39 @@ def sync_nll_sum(expert: SyncNet, faces: Tensor, sync_mel: Tensor) -> float:
     return float(F.binary_cross_entropy(p, torch.ones_like(p), reduction="sum"))
 
 
-def sample_grid(generated: Tensor, truth: Tensor) -> np.ndarray:
-    """uint8 (R*S, 2*T*S, 3) RGB: per row one window, its T generated frames then the T real ones.
+def sample_grid(generated: Tensor, truth: Tensor, reference: Tensor, scale: int = 2) -> np.ndarray:
+    """uint8 (H, W, 3) RGB: a header naming the columns ("reference", "generated", "real"),
+    then one row per window with those three frames at the window's middle frame, each
+    enlarged ``scale`` times (nearest neighbour) and 2 px apart.
 
-    generated, truth: float (R, 3, T, S, S) in [0, 1].
+    generated, truth, reference: float (R, 3, T, S, S) in [0, 1]. The figure stays close to
+    square (3 columns, R rows), so MLflow's 256-px thumbnail of it is still readable.
     """
-    both = torch.cat([generated, truth], dim=2)  # (R, 3, 2T, S, S)
-    rows = both.permute(0, 3, 2, 4, 1).flatten(2, 3)  # (R, S, 2T*S, 3)
-    return (rows.flatten(0, 1).clamp(0, 1) * 255).round().to(torch.uint8).cpu().numpy()
+    middle = generated.shape[2] // 2
+    tiles = torch.stack([reference[:, :, middle], generated[:, :, middle], truth[:, :, middle]], dim=1)  # (R,3,3,S,S)
+    tiles = (tiles.clamp(0, 1) * 255).round().to(torch.uint8).permute(0, 1, 3, 4, 2).cpu().numpy()  # (R, 3, S, S, 3)
+    rows, columns, size = tiles.shape[0], tiles.shape[1], tiles.shape[2] * scale
+    gap, header = 2, max(16, size // 4)
+    grid = np.full((header + rows * (size + gap), columns * (size + gap) - gap, 3), 24, np.uint8)
+    for r in range(rows):
+        for c in range(columns):
+            y, x = header + r * (size + gap), c * (size + gap)
+            grid[y : y + size, x : x + size] = np.repeat(np.repeat(tiles[r, c], scale, axis=0), scale, axis=1)
+    for c, label in enumerate(GRID_COLUMNS):
+        _label(grid, label, x=c * (size + gap), width=size, height=header)
+    return grid
+
+
+def _label(image: np.ndarray, text: str, x: int, width: int, height: int) -> None:
+    """Write ``text`` centred in the box (x, 0, width, height) of ``image``, white on the dark header."""
+    font, thickness = cv2.FONT_HERSHEY_SIMPLEX, max(1, height // 16)
+    scale = 0.6 * height / cv2.getTextSize(text, font, 1.0, thickness)[0][1]
+    (w, h), _ = cv2.getTextSize(text, font, scale, thickness)
+    if w > 0.9 * width:
+        scale *= 0.9 * width / w
+        (w, h), _ = cv2.getTextSize(text, font, scale, thickness)
+    origin = (x + (width - w) // 2, (height + h) // 2)
+    cv2.putText(image, text, origin, font, scale, (255, 255, 255), thickness, cv2.LINE_AA)
 
 
 @torch.no_grad()
@@ -113,7 +145,7 @@ def evaluate_generator(
     """
     sums = {"mouth": 0.0, "copy": 0.0, "sync_generated": 0.0, "sync_truth": 0.0}
     frames = 0
-    grid_rows: list[tuple[Tensor, Tensor]] = []
+    grid_rows: list[tuple[Tensor, Tensor, Tensor]] = []
     for first, chunk in eval_set.batches(batch):
         chunk = {k: v.to(device) for k, v in chunk.items()}
         target, reference = chunk["target"], chunk["reference"]
@@ -125,7 +157,8 @@ def evaluate_generator(
         sums["sync_truth"] += sync_nll_sum(expert, target, chunk["sync_mel"])
         frames += boxes.shape[0]
         if first < grid_windows:
-            grid_rows.append((faces[: grid_windows - first], target[: grid_windows - first]))
+            keep = grid_windows - first
+            grid_rows.append((faces[:keep], target[:keep], reference[:keep]))
     windows = len(eval_set.windows)
     metrics = {
         "mouth_l1": sums["mouth"] / frames,
@@ -136,5 +169,6 @@ def evaluate_generator(
     }
     metrics["mouth_l1_ratio"] = metrics["mouth_l1"] / max(metrics["copy_l1"], 1e-12)
     metrics["sync_loss_ratio"] = metrics["sync_loss_generated"] / max(metrics["sync_loss_truth"], 1e-12)
-    grid = sample_grid(torch.cat([g for g, _ in grid_rows]), torch.cat([t for _, t in grid_rows]))
+    generated, truth, references = (torch.cat(part) for part in zip(*grid_rows, strict=True))
+    grid = sample_grid(generated, truth, references)
     return metrics, grid

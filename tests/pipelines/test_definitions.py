@@ -3,6 +3,7 @@
 import shutil
 
 import dagster as dg
+import pytest
 
 from assets.partitions import videos_partitions
 from assets.resources import LipsyncProject
@@ -26,6 +27,11 @@ def test_definitions_load_with_the_asset_graph():
     assert defs.resolve_sensor_def("new_raw_videos").default_status == dg.DefaultSensorStatus.RUNNING
     checks = {c.name for c in graph.get_check_keys_for_assets(graph.get_all_asset_keys())}
     assert checks == {"ingest_rejected_share"}
+    for key in graph.get_all_asset_keys():  # the catalogue shows an owner and what each asset is made with
+        node = graph.get(key)
+        assert node.owners == ["team:lipsync"] and "dvc" in node.kinds, key
+    assert {"pytorch", "mlflow"} <= graph.get(dg.AssetKey("generator")).kinds
+    assert "webdataset" in graph.get(dg.AssetKey("shards")).kinds
 
 
 def test_sensor_adds_a_partition_per_new_file_and_requests_one_run(tmp_path):
@@ -69,3 +75,11 @@ def test_rejected_share_check_fails_above_the_threshold(raw_project):
     ingest.run(raw_project.params, raw_project.layout)
     result = ingest_rejected_share(lipsync=resource)
     assert not result.passed and result.metadata["rejected_share"].value == 2 / 3
+
+
+def test_launching_needs_a_persistent_instance():
+    from pipelines.launch import open_workspace
+
+    with pytest.raises(RuntimeError, match="persistent Dagster instance"):
+        with open_workspace(dg.DagsterInstance.ephemeral()):
+            pass

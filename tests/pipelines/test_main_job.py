@@ -1,14 +1,17 @@
-"""The main job end to end in an ephemeral Dagster instance on the tiny corpus."""
+"""The main job end to end on the tiny corpus, launched from the workspace's code location into a
+temporary Dagster home: materializations and their metadata, runs the UI can place, registered models."""
 
 import json
 
 import dagster as dg
+import pandas as pd
 import pytest
 import torch
 
 from lipsync.media.reader import read_audio, read_frames
 from lipsync.media.writer import write_mp4
 from lipsync.stages.registry import stages_of
+from pipelines.instance import DAGSTER_YAML
 from pipelines.main_run import run_main_job
 from tests.builders import TINY, make_project
 
@@ -18,10 +21,13 @@ STEPS = {name: TINY["training"][name]["loop"]["steps"] for name in REGISTERED}
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
-    project = make_project(tmp_path_factory.mktemp("main") / "proj", TINY)
-    instance = dg.DagsterInstance.ephemeral()
-    summary = run_main_job(project, instance=instance)
-    return project, instance, summary
+    root = tmp_path_factory.mktemp("main")
+    project = make_project(root / "proj", TINY)
+    (root / "dagster_home").mkdir()
+    (root / "dagster_home" / "dagster.yaml").write_text(DAGSTER_YAML)
+    with dg.DagsterInstance.local_temp(str(root / "dagster_home")) as instance:
+        summary = run_main_job(project, instance=instance)
+        yield project, instance, summary
 
 
 def metadata(instance, asset: str) -> dict:
@@ -30,18 +36,50 @@ def metadata(instance, asset: str) -> dict:
     return {k: v.value for k, v in event.asset_materialization.metadata.items()}
 
 
+def batch(instance, asset: str, run_id: str) -> dict:
+    """The metadata of the one observation ``asset`` reports per run (the batch totals)."""
+    records = instance.fetch_observations(dg.AssetKey(asset), limit=100).records
+    events = [r.asset_observation for r in records if r.run_id == run_id]
+    assert len(events) == 1, f"{asset}: {len(events)} batch observations in run {run_id}"
+    assert events[0].partition is None
+    return {k: v.value for k, v in events[0].metadata.items()}
+
+
+def partition_events(instance, asset: str, run_id: str) -> dict[str, dict]:
+    records = instance.fetch_materializations(dg.AssetKey(asset), limit=1000).records
+    return {
+        r.partition_key: {k: v.value for k, v in r.asset_materialization.metadata.items()}
+        for r in records
+        if r.run_id == run_id
+    }
+
+
 def test_main_job_materializes_every_asset_with_metadata(tiny):
     project, instance, summary = tiny
     assert summary["success"] and summary["partitions"] == 3
     assert metadata(instance, "corpus")["videos"] == 3
-    for asset in ("ingest", "faces", "mel"):
-        meta = metadata(instance, asset)
-        assert meta["ok"] == 3 and meta["rejected"] == 0 and meta["processed"] == 3, (asset, meta)
-        assert "throughput" in meta and meta["rejections"] == "none" and len(meta["data_version"]) == 16
-    assert "data:image/png;base64," in metadata(instance, "faces")["contact_sheet"]
+    data_run = summary["runs"]["data_job"]["run_id"]
+    videos = {row["video_id"]: row for row in pd.read_parquet(project.layout.ingest_manifest).to_dict("records")}
+    for asset, figure in (("ingest", "frames"), ("faces", "face_frames"), ("mel", "mel_frames")):
+        totals = batch(instance, asset, data_run)
+        assert totals["ok"] == 3 and totals["rejected"] == 0 and totals["processed"] == 3, (asset, totals)
+        assert totals["rejections"] == "none" and len(totals["data_version"]) == 16 and totals["run_seconds"] > 0
+        per_video = partition_events(instance, asset, data_run)
+        assert set(per_video) == set(videos)  # one materialization per partition, each with its own video
+        for video_id, meta in per_video.items():
+            assert (meta["speaker"], meta["clip"]) == (videos[video_id]["speaker"], videos[video_id]["clip"])
+            assert meta["status"] == "ok" and isinstance(meta[figure], int) and meta[figure] > 0, (asset, meta)
+            assert "processed" not in meta and "data_version" not in meta  # batch figures: once, not per video
+    sheet = batch(instance, "faces", data_run)
+    assert sheet["contact_sheet"].startswith("![contact sheet](data:image/webp;base64,")
+    assert len(sheet["contact_sheet"]) < 1000 and sheet["contact_sheet_preview"].startswith("![contact sheet](data:")
+    assert sheet["contact_sheet_file"] == str(project.layout.faces_contact_sheet)
     shards = metadata(instance, "shards")
     manifest = json.loads(project.layout.shards_manifest.read_text())
     assert shards["data_version"] == manifest["data_version"]
+    assert {split: shards[f"samples_{split}"] for split in ("train", "val", "test")} == {
+        split: manifest["splits"][split]["samples"] for split in ("train", "val", "test")
+    }
     assert manifest["splits"]["test"]["speakers"] == ["spk02-grace_hopper"]
     assert manifest["splits"]["val"]["speakers"] == ["spk01-camera"]
     assert all(manifest["splits"][s]["samples"] > 0 for s in ("train", "val", "test"))
@@ -49,6 +87,28 @@ def test_main_job_materializes_every_asset_with_metadata(tiny):
         [dg.AssetCheckKey(dg.AssetKey("ingest"), "ingest_rejected_share")]
     )
     assert list(check.values())[0].status.value == "SUCCEEDED"
+
+
+def test_runs_are_launched_from_the_workspace_code_location(tiny):
+    """What the Overview timeline and the Jobs page need: the run's code location and repository."""
+    _, instance, summary = tiny
+    for job_name, run in summary["runs"].items():
+        stored = instance.get_run_by_id(run["run_id"])
+        origin = stored.remote_job_origin
+        assert origin is not None and origin.job_name == job_name
+        assert origin.repository_origin.code_location_origin.location_name == "pipelines.definitions"
+        repository = {".dagster/repository": "__repository__@pipelines.definitions"}
+        by_repository = dg.RunsFilter(job_name=job_name, tags=repository)
+        assert run["run_id"] in instance.get_run_ids(by_repository)  # the job page's query
+
+
+def test_no_event_carries_a_large_payload(tiny):
+    """Images are files: events stay small; only the once-per-run previews add tens of KB."""
+    _, instance, summary = tiny
+    for run in summary["runs"].values():
+        sizes = sorted(len(r.event_log_entry.to_json()) for r in instance.get_records_for_run(run["run_id"]).records)
+        assert sizes[-1] < 100_000 and sum(sizes) < 400_000, sizes[-6:]
+        assert sum(size > 10_000 for size in sizes) <= 4, sizes[-6:]  # the observation or two models' grids
 
 
 def test_training_registers_each_model_by_identity(tiny):
@@ -63,6 +123,13 @@ def test_training_registers_each_model_by_identity(tiny):
         result = json.loads(project.layout.model_result(stage).read_text())
         ref = ModelRef.from_dict(result["model"])
         assert ref.name == name and meta["model"] == f"{name} v{ref.version}" and meta["run_id"] == ref.run_id
+        assert meta["mlflow_run"].endswith(
+            f"/#/experiments/{result['experiment_id']}/runs/{ref.run_id}?workflowType=machine_learning"
+        )
+        assert meta["model_version"].endswith(f"/#/models/{name}/versions/{ref.version}")
+        assert all(meta[f"eval/{key}"] == pytest.approx(value, rel=1e-5) for key, value in result["metrics"].items())
+        version = client.get_model_version(name, str(ref.version))
+        assert version.tags["data_version"] == result["data_version"] and version.tags["steps"] == str(STEPS[stage])
         run = client.get_run(ref.run_id)
         assert run.info.status == "FINISHED" and run.data.tags["data_version"] == meta["data_version"]
         assert result["steps"] == STEPS[stage] and run.data.params["training.seed"] == str(project.params.training.seed)
@@ -76,7 +143,9 @@ def test_training_registers_each_model_by_identity(tiny):
         assert (project.layout.training_logs(stage) / "train.log").exists()
         if stage != "syncnet_expert":
             assert result["expert"] == expert["model"]  # trained against the expert that stage produced
-            assert "sample_grid" in meta and result["mouth_boxes"] == "corpus truth"
+            assert meta["sample_grid_file"] == str(project.layout.sample_grid(stage))
+            assert len(meta["sample_grid"]) < 1000  # shown in place by the Dagster UI
+            assert result["mouth_boxes"] == "corpus truth"
             assert {"mouth_l1", "copy_l1", "sync_loss_generated", "sync_loss_truth"} <= set(result["metrics"])
         else:
             assert result["metrics"]["pairs"] > 0 and 0 <= result["metrics"]["accuracy"] <= 1
@@ -94,7 +163,7 @@ def test_adding_one_video_processes_only_that_video(tiny):
     summary = run_main_job(project, instance=instance, with_corpus=False, with_training=False)
     assert summary["success"] and summary["new_partitions"] == 1 and summary["partitions"] == 4
     for asset in ("ingest", "faces", "mel"):
-        meta = metadata(instance, asset)
+        meta = batch(instance, asset, summary["runs"]["data_job"]["run_id"])
         assert (meta["processed"], meta["up_to_date"], meta["ok"]) == (1, 3, 4), (asset, meta)
     manifest = json.loads(project.layout.shards_manifest.read_text())
     assert sum(manifest["splits"][s]["samples"] for s in manifest["splits"]) > 0

@@ -79,7 +79,7 @@ def logged(tmp_path_factory) -> Iterator[Logged]:
                 run.log_metrics(1, {"eval/loss": loss})
                 # a tuple for v1, a dict in another order for v2: both name the forward parameters
                 inputs = tuple(example().values()) if seed == 1 else dict(reversed(example().items()))
-                refs.append(run.log_model(model, inputs, NAME))
+                refs.append(run.log_model(model, inputs, NAME, {"steps": 10 * seed, "loss": loss}))
             weights.append(before)
             models.append(model)
         yield Logged(client, root / "mlruns", tuple(refs), tuple(weights), tuple(models))
@@ -101,6 +101,27 @@ def test_versions_are_registered_in_order_with_their_runs(logged):
         assert (location / "data" / "model.pt2").is_file()
         assert (location / "extra_files" / "state_dict.pt").is_file()
         assert (location / "requirements.txt").read_text().splitlines() == PIP_REQUIREMENTS
+
+
+def test_registry_describes_the_model_and_each_version(logged):
+    registered = logged.client.get_registered_model(NAME)
+    assert registered.description.startswith("TinySync (0.00M parameters): Two towers, like SyncNet:")
+    assert "Trained by the lipsync stage `syncnet`." in registered.description
+    assert registered.tags == {"framework": "pytorch", "stage": "syncnet"}
+    v2 = logged.client.get_model_version(NAME, "2")
+    assert v2.tags == {
+        "stage": "syncnet",
+        "data_version": TAGS["data_version"],
+        "run_name": "seed2",
+        "steps": "20",
+        "loss": "0.3",
+    }  # no git commit outside a repository: no tag
+    assert v2.description == (
+        "Trained by stage `syncnet` in run `seed2` on shard data version "
+        "`sha256:feedbeef`. Final figures: steps=20, loss=0.3."
+    )
+    logged_model = logged.client.get_logged_model(v2.source.removeprefix("models:/"))
+    assert logged_model.name == NAME  # the registered name, not "model"
 
 
 def test_signature_names_the_forward_inputs_and_outputs(logged):

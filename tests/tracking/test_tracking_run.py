@@ -51,32 +51,43 @@ def test_store_and_experiments_live_under_mlruns(store):
     assert ensure_experiment(store.client, "runs", store.mlruns) == store.experiment_id
     location = store.client.get_experiment(store.experiment_id).artifact_location
     assert location == f"{artifact_root(store.mlruns)}/runs"
+    assert store.client.get_experiment(store.experiment_id).tags["mlflow.experimentKind"] == "custom_model_development"
+    legacy = store.client.create_experiment("legacy")  # made before experiments were tagged
+    assert ensure_experiment(store.client, "legacy", store.mlruns) == legacy
+    assert store.client.get_experiment(legacy).tags["mlflow.experimentKind"] == "custom_model_development"
     with pytest.raises(ValueError, match="plain folder name"):
         ensure_experiment(store.client, "../outside", store.mlruns)
     assert list(store.cwd.iterdir()) == []
 
 
 def fake_training(hooks, checkpoint: Path) -> None:
-    """What lipsync.training.loop does with its callbacks: three steps, a checkpoint, two evals."""
+    """What lipsync.training.loop does with its callbacks: three steps, a checkpoint, three evals."""
     for step in range(3):
         hooks.on_metrics(step, {"loss": 1.0 / (step + 1), "lr": np.float32(0.5)})
     checkpoint.write_bytes(b"weights")
     hooks.on_checkpoint(checkpoint, 2)
     grid = np.zeros((8, 12, 3), np.uint8)
     grid[:, :6] = 255
-    hooks.on_eval(1, {"loss": 0.5}, None)
-    hooks.on_eval(2, {"loss": 0.25, "accuracy": 0.75}, grid)
+    hooks.on_eval(1, {"loss": 0.5, "pairs": 16.0}, None)
+    hooks.on_eval(2, {"loss": 0.25, "accuracy": 0.75, "pairs": 16.0}, grid)
+    hooks.on_eval(3, {"loss": 0.2, "accuracy": 0.8, "pairs": 16.0}, 255 - grid)
 
 
 def test_run_records_params_tags_metrics_checkpoint_and_image(store, tmp_path):
     params = {"train": {"batch_size": 32, "optim": {"lr": 1e-4}}, "seed": 7}
     with TrainingRun(store.client, store.experiment_id, "expert-w64", params, TAGS) as run:
-        fake_training(run.hooks(), tmp_path / "checkpoint_step000002.pt")
+        fake_training(run.hooks(constants={"pairs"}), tmp_path / "checkpoint_step000002.pt")
 
     finished = store.client.get_run(run.run_id)
     assert finished.info.status == "FINISHED"
     assert finished.info.run_name == "expert-w64"
-    assert finished.data.params == {"train.batch_size": "32", "train.optim.lr": "0.0001", "seed": "7"}
+    # the evaluation's constant pair count is a param, not a flat metric
+    assert finished.data.params == {
+        "train.batch_size": "32",
+        "train.optim.lr": "0.0001",
+        "seed": "7",
+        "eval.pairs": "16",
+    }
     for key, value in TAGS.items():
         assert finished.data.tags[key] == value
     assert finished.data.tags["mlflow.source.git.commit"] == TAGS["git_commit"]
@@ -86,20 +97,41 @@ def test_run_records_params_tags_metrics_checkpoint_and_image(store, tmp_path):
     assert [(m.step, m.value) for m in history] == [(0, 1.0), (1, 0.5), (2, pytest.approx(1 / 3))]
     assert [m.value for m in store.client.get_metric_history(run.run_id, "train/lr")] == [0.5, 0.5, 0.5]
     eval_loss = store.client.get_metric_history(run.run_id, "eval/loss")
-    assert [(m.step, m.value) for m in eval_loss] == [(1, 0.5), (2, 0.25)]
-    assert finished.data.metrics["eval/accuracy"] == 0.75
-    assert sorted(finished.data.metrics) == ["eval/accuracy", "eval/loss", "train/loss", "train/lr"]
+    assert [(m.step, m.value) for m in eval_loss] == [(1, 0.5), (2, 0.25), (3, 0.2)]
+    assert finished.data.metrics["eval/accuracy"] == 0.8
+    assert sorted(finished.data.metrics) == [
+        "eval/accuracy",
+        "eval/loss",
+        "train/elapsed_seconds",
+        "train/loss",
+        "train/lr",
+    ]
+    elapsed = store.client.get_metric_history(run.run_id, "train/elapsed_seconds")
+    assert [m.step for m in elapsed] == [0, 1, 2, 3]  # once per step that logged train or eval metrics
+    assert all(a.value <= b.value for a, b in zip(elapsed, elapsed[1:], strict=False)) and elapsed[0].value >= 0
 
     artifacts = {f.path for f in store.client.list_artifacts(run.run_id, "checkpoints")}
     assert artifacts == {"checkpoints/checkpoint_step000002.pt"}
     local = Path(store.client.download_artifacts(run.run_id, "checkpoints/checkpoint_step000002.pt", str(tmp_path)))
     assert local.read_bytes() == b"weights"
+    # every grid is kept as a file; only the last is an image series, at one step, so the
+    # UI's image card opens on it
+    grids = [f.path for f in store.client.list_artifacts(run.run_id, "sample_grids")]
+    assert grids == ["sample_grids/step_000002.png", "sample_grids/step_000003.png"]
     images = [f.path for f in store.client.list_artifacts(run.run_id, "images") if f.path.endswith(".png")]
-    assert len(images) == 1 and images[0].startswith("images/samples+step+2+")
+    assert len(images) == 1 and images[0].startswith("images/eval~sample_grid+step+3+")
+    local = store.client.download_artifacts(run.run_id, images[0], str(tmp_path))
+    assert (np.asarray(mlflow.Image(local).to_pil()) == 255 - grid_of_fake_training()).all()
 
     run_dir = Path(finished.info.artifact_uri.removeprefix("file://"))
     assert run_dir.is_relative_to(store.mlruns / "artifacts" / "runs")
     assert list(store.cwd.iterdir()) == []
+
+
+def grid_of_fake_training() -> np.ndarray:
+    grid = np.zeros((8, 12, 3), np.uint8)
+    grid[:, :6] = 255
+    return grid
 
 
 def test_failing_run_is_marked_failed_and_keeps_the_error(store):

@@ -79,15 +79,25 @@ def test_perfect_generator_scores_zero_and_copy_equals_baseline():
     perfect, grid = metrics_for(lambda target, reference, mel: target, eval_set)
     assert perfect["mouth_l1"] == 0.0 and perfect["copy_l1"] > 0.0 and perfect["mouth_l1_ratio"] == 0.0
     assert perfect["sync_loss_ratio"] == pytest.approx(1.0) and perfect["windows"] == 4.0
-    assert grid.shape == (2 * 96, 10 * 96, 3) and grid.dtype == np.uint8
+    assert grid.shape == (48 + 2 * (192 + 2), 3 * (192 + 2) - 2, 3) and grid.dtype == np.uint8  # header + 2 rows
     copying, _ = metrics_for(lambda target, reference, mel: reference, eval_set)
     assert copying["mouth_l1"] == pytest.approx(copying["copy_l1"]) and copying["mouth_l1_ratio"] == pytest.approx(1.0)
 
 
-def test_sample_grid_puts_generated_left_of_truth():
-    generated, truth = torch.zeros(1, 3, 5, 4, 4), torch.ones(1, 3, 5, 4, 4)
-    grid = sample_grid(generated, truth)
-    assert grid.shape == (4, 40, 3) and (grid[:, :20] == 0).all() and (grid[:, 20:] == 255).all()
+def test_sample_grid_labels_reference_generated_and_real_columns():
+    generated, truth = torch.zeros(2, 3, 5, 40, 40), torch.ones(2, 3, 5, 40, 40)
+    reference = torch.full((2, 3, 5, 40, 40), 0.5)
+    reference[:, :, 2] = 0.25  # the middle frame is the one shown
+    grid = sample_grid(generated, truth, reference, scale=2)
+    header, size, gap = 20, 80, 2
+    assert grid.shape == (header + 2 * (size + gap), 3 * (size + gap) - gap, 3) and grid.dtype == np.uint8
+    body = grid[header:]
+    columns = [body[:size, c * (size + gap) : c * (size + gap) + size] for c in range(3)]
+    assert (columns[0] == 64).all() and (columns[1] == 0).all() and (columns[2] == 255).all()
+    assert (body[size : size + gap] == 24).all()  # a dark gap between rows
+    labels = grid[:header]
+    for c in range(3):  # white text over each column of the dark header
+        assert (labels[:, c * (size + gap) : c * (size + gap) + size] > 200).any()
 
 
 def test_expert_eval_pairs_are_balanced_and_never_silent_twice():

@@ -81,7 +81,7 @@ def test_ours_trains_and_evaluates_with_a_grid(shards, tmp_path):
     ((values, grid),) = evals
     assert {"mouth_l1", "copy_l1", "mouth_l1_ratio", "sync_loss_generated", "sync_loss_truth"} <= set(values)
     assert values["windows"] == 6.0 and values["copy_l1"] > 0
-    assert grid.shape == (2 * 96, 10 * 96, 3)
+    assert grid.shape == (48 + 2 * (2 * 96 + 2), 3 * (2 * 96 + 2) - 2, 3)  # labelled header, 2 windows x 3 frames
     assert any(not torch.equal(before[k], v) for k, v in generator.state_dict().items())
     assert all(p.grad is None for p in expert.parameters())  # the expert stays frozen
 
