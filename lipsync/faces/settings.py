@@ -17,8 +17,9 @@ class DetectorSettings:
     min_face_size: smallest face side searched for, in pixels of the original frame.
     scale_factor: ratio between pyramid levels (MTCNN: 0.709, i.e. area halves per level).
     thresholds: face-probability thresholds of P-Net, R-Net, O-Net.
-    nms_thresholds: IoU thresholds of NMS for P-Net within a pyramid level, P-Net across
-        levels, R-Net, O-Net.
+    nms_thresholds: overlap thresholds of the suppression for P-Net within a pyramid level,
+        P-Net across levels, R-Net (intersection over union), O-Net (intersection over the
+        smaller box, as the mtcnn package does).
     max_side: frames whose longer side is larger are area-downscaled to it first; detection and
         O-Net refinement run on that working image, results are mapped back to frame pixels.
     precision: "float32", or "bfloat16" for R-Net/O-Net: O-Net alone is about 3x faster on

@@ -99,7 +99,7 @@ def test_refine_is_stable_and_scores_faces(detector):
     boxes, scores, landmarks = refine_faces(np.stack([astronaut] * 2), np.repeat(found.boxes, 2, axis=0), detector)
     assert boxes.dtype == np.float32 and landmarks.shape == (2, 5, 2)
     assert scores.min() > 0.99
-    assert np.abs(boxes - found.boxes).max() < 4
+    assert np.abs(boxes - found.boxes).max() < 6  # O-Net re-run on its own output: moves ~5% of the side
     assert np.abs(landmarks - found.landmarks).max() < 2
     # a box on the background is not a face
     _, scores, _ = refine_faces(astronaut[None], np.float32([[380, 20, 480, 120]]), detector)
