@@ -38,11 +38,17 @@ PNET_CELL, PNET_STRIDE = 12, 2
 
 @dataclass(frozen=True)
 class Detections:
-    """Faces found in one frame: boxes float32 (K, 4), scores float32 (K,), landmarks float32 (K, 5, 2)."""
+    """Faces found in one frame: boxes float32 (K, 4), scores float32 (K,), landmarks float32 (K, 5, 2).
+
+    proposals: float32 (K, 4), the square boxes O-Net measured to give ``boxes`` (R-Net's output,
+    squared): O-Net on the same frame and proposal gives the same box again, which is what lets the
+    tracker hold a still face exactly still.
+    """
 
     boxes: np.ndarray
     scores: np.ndarray
     landmarks: np.ndarray
+    proposals: np.ndarray
 
 
 @functools.lru_cache(maxsize=2)
@@ -149,19 +155,23 @@ def detect_prepared(work: WorkFrames, settings: DetectorSettings) -> list[Detect
     boxes, _, index = _propose(work, settings)
     if index.numel():
         boxes, index = _refine_rnet(work, boxes, index, settings)
+    proposals = square(boxes)
     if index.numel():
-        boxes, landmarks, prob = run_onet(work, boxes, index, settings.precision)
+        boxes, landmarks, prob = run_onet(work, proposals, index, settings.precision)
         keep = prob > settings.thresholds[2]
-        boxes, landmarks, prob, index = boxes[keep], landmarks[keep], prob[keep], index[keep]
+        boxes, landmarks, prob, index, proposals = (t[keep] for t in (boxes, landmarks, prob, index, proposals))
         keep = suppress(boxes, prob, index, settings.nms_thresholds[3], "min")
-        boxes, landmarks, prob, index = boxes[keep], landmarks[keep], prob[keep], index[keep]
+        boxes, landmarks, prob, index, proposals = (t[keep] for t in (boxes, landmarks, prob, index, proposals))
     else:
         landmarks, prob = torch.zeros(0, 5, 2), torch.zeros(0)
-    boxes, landmarks = work.to_frame(boxes), work.to_frame(landmarks.reshape(-1, 10)).view(-1, 5, 2)
+    boxes, proposals = work.to_frame(boxes), work.to_frame(proposals)
+    landmarks = work.to_frame(landmarks.reshape(-1, 10)).view(-1, 5, 2)
     result = []
     for i in range(len(work.images)):
         mine = index == i
-        result.append(Detections(boxes[mine].numpy(), prob[mine].numpy(), landmarks[mine].numpy()))
+        result.append(
+            Detections(boxes[mine].numpy(), prob[mine].numpy(), landmarks[mine].numpy(), proposals[mine].numpy())
+        )
     return result
 
 

@@ -41,6 +41,9 @@ class TrackerSettings:
 
     detect_every: run the full cascade on every detect_every-th frame (0, k, 2k, ...).
     refine_threshold: O-Net face probability under which a tracked face counts as lost.
+    refine_dead_band: a followed face keeps the box O-Net is given (so a still face gives the same
+        box on every frame) until the box O-Net measures moves by more than this fraction of the
+        box side; then the measured box is proposed instead.
     iou_match: minimum IoU to join a detection to an existing track (and above which two
         trajectories in one frame are the same face).
     relink_distance: a track that starts after another one ended (face lost for a while)
@@ -56,6 +59,7 @@ class TrackerSettings:
 
     detect_every: int
     refine_threshold: float
+    refine_dead_band: float
     iou_match: float
     relink_distance: float
     smooth_window: int

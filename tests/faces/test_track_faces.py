@@ -8,12 +8,14 @@ import skimage.data
 import torch
 from torchvision.ops import box_iou
 
-from lipsync.faces.benchmark import benchmark_tracking
+import lipsync.faces.track as track_module
+from lipsync.faces.benchmark import benchmark_tracking, still_face_movement, tracking_lag
 from lipsync.faces.detect import detect_faces
 from lipsync.faces.settings import FacesSettings
-from lipsync.faces.synthetic import moving_face_clip
+from lipsync.faces.synthetic import moving_face_clip, sliding_face_clip
 from lipsync.faces.track import AmbiguousFaceError, NoFaceError, present_runs, track_faces
 from tests.builders import real_section
+from tests.faces.images import ASTRONAUT_FACE, astronaut, camera, grace_hopper, tile, video_frame
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +126,11 @@ def test_a_face_the_detector_misses_is_followed_by_onet(params, astronaut_clip, 
         return [
             found[0],
             dataclasses.replace(
-                found[1], boxes=found[1].boxes[:0], scores=found[1].scores[:0], landmarks=found[1].landmarks[:0]
+                found[1],
+                boxes=found[1].boxes[:0],
+                scores=found[1].scores[:0],
+                landmarks=found[1].landmarks[:0],
+                proposals=found[1].proposals[:0],
             ),
             *found[2:],
         ]
@@ -133,3 +139,32 @@ def test_a_face_the_detector_misses_is_followed_by_onet(params, astronaut_clip, 
     tracks = track_faces(frames, params.tracker, params.detector)
     assert tracks.present.all() and tracks.other_faces == 0
     assert iou(tracks.boxes, truth).min() >= 0.8
+
+
+@pytest.mark.parametrize("size", [112, 256])
+def test_a_still_face_does_not_move(params, size):
+    """Identical frames: the box stays put (<= 1 px; in fact exactly), across keyframes and chunks."""
+    settings = dataclasses.replace(params, tracker=dataclasses.replace(params.tracker, batch=30))
+    stills = [video_frame(size, 7), tile(grace_hopper(), (265, 245), 200, size), tile(camera(), (230, 165), 70, size)]
+    movement = [still_face_movement(frame, 50, settings) for frame in stills]
+    assert max(movement) <= 1.0
+    assert max(movement) < 1e-3  # exactly still, up to float rounding
+
+
+@pytest.mark.parametrize(("size", "speed"), [(112, 1.0), (256, 2.0)])
+def test_a_moving_face_is_followed_without_lag(params, size, speed):
+    """A face sliding at constant speed: the smoothed box trails the per-frame detections by <= 0.5 frame."""
+    frames, truth = sliding_face_clip(astronaut(), ASTRONAUT_FACE, 40, size, 0.4, speed)
+    report = tracking_lag(frames, speed, params)
+    assert report["frames_compared"] == 40
+    assert abs(report["lag_frames"]) <= 0.5 and abs(report["lag_px"]) <= 0.5 * speed
+
+
+def test_smoothing_holds_still_input_and_does_not_lag_a_ramp():
+    present = np.ones(12, dtype=bool)
+    present[8] = False  # two runs: 0-7 and 9-11
+    ramp = np.float32([[2 * t, 10, 2 * t + 50, 60] for t in range(12)])
+    smoothed = track_module._smooth(ramp, present, 5)
+    np.testing.assert_allclose(smoothed[present], ramp[present], atol=1e-4)  # linear motion: no lag, ends too
+    still = np.repeat(np.float32([[5, 6, 55, 66]]), 12, axis=0)
+    assert (track_module._smooth(still, present, 5) == still).all()
