@@ -1,6 +1,7 @@
 """Face tracking on synthetic clips whose true face box is known on every frame."""
 
 import dataclasses
+import re
 
 import numpy as np
 import pytest
@@ -15,7 +16,7 @@ from lipsync.faces.settings import FacesSettings
 from lipsync.faces.synthetic import moving_face_clip, sliding_face_clip
 from lipsync.faces.track import AmbiguousFaceError, NoFaceError, present_runs, track_faces
 from tests.builders import real_section
-from tests.faces.images import ASTRONAUT_FACE, astronaut, camera, grace_hopper, tile, video_frame
+from tests.faces.images import ASTRONAUT_FACE, astronaut, camera, grace_hopper, group_photo, tile, video_frame
 
 
 @pytest.fixture(scope="module")
@@ -84,8 +85,37 @@ def two_faces(params, second_fraction: float) -> np.ndarray:
 
 
 def test_two_faces_of_similar_size_are_ambiguous(params):
-    with pytest.raises(AmbiguousFaceError, match="two faces of similar size"):
+    with pytest.raises(AmbiguousFaceError, match="^2 faces found .*, 2 of them of similar size"):
         track_faces(two_faces(params, 0.38), params.tracker, params.detector)
+
+
+def test_a_group_photo_is_rejected_with_its_number_of_faces(params):
+    group = np.repeat(group_photo()[None], 20, axis=0)  # six faces of 85-100 px, (20, 400, 600, 3)
+    with pytest.raises(AmbiguousFaceError) as error:
+        track_faces(group, params.tracker, params.detector)
+    message = str(error.value)
+    assert message.startswith("6 faces found (face tracks of at least 5 frames), 6 of them of similar size")
+    assert "5 other(s)" in message and "crop the video to one speaker" in message
+
+
+def test_tiny_faces_are_reported_with_their_size(params):
+    frames, _ = moving_face_clip(astronaut(), ASTRONAUT_FACE, length=87, size=256, face_fraction=0.06)
+    with pytest.raises(NoFaceError) as error:
+        track_faces(frames, params.tracker, params.detector)
+    message = str(error.value)
+    assert message.startswith(
+        "no face of at least 40 px (faces.detector.min_face_size) in any of the 87 frames; smaller faces were found: "
+    )
+    low, high = (int(v) for v in re.search(r"found: (\d+)-(\d+) px \(box side\)", message).groups())
+    assert 12 <= low <= high < 40
+    assert "in 6 of 6 frames searched" in message and "Lower faces.detector.min_face_size" in message
+
+
+def test_a_face_seen_too_briefly_is_reported(params, astronaut_clip):
+    frames = astronaut_clip[0][:30].copy()
+    frames[3:] = 90  # the face is on the first 3 frames only: shorter than min_track_len
+    with pytest.raises(NoFaceError, match="no face followed for 5 frames .* the longest 3 frame"):
+        track_faces(frames, params.tracker, params.detector)
 
 
 def test_a_much_smaller_second_face_is_not_the_speaker(params):
@@ -95,7 +125,7 @@ def test_a_much_smaller_second_face_is_not_the_speaker(params):
 
 
 def test_no_face_anywhere(params):
-    with pytest.raises(NoFaceError, match="30 frames"):
+    with pytest.raises(NoFaceError, match="in any of the 30 frames, nor any smaller face down to 12 px"):
         track_faces(np.full((30, 128, 128, 3), 90, dtype=np.uint8), params.tracker, params.detector)
 
 
