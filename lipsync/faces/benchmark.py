@@ -70,26 +70,26 @@ def still_face_movement(frame: np.ndarray, length: int, settings: FacesSettings)
 
 
 def tracking_lag(frames: np.ndarray, speed: float, settings: FacesSettings) -> dict[str, float]:
-    """Lag of the tracked (smoothed) box behind per-frame detections on a face sliding along x.
+    """How far the tracked box trails a face sliding right then back (``synthetic.sliding_face_clip``).
 
-    frames: uint8 (T, H, W, 3), a face moving ``speed`` px per frame to the right (see
-    ``synthetic.sliding_face_clip``). The lag is the mean, over frames where both exist, of the
-    x distance from the tracked box centre to the centre of the best-scored per-frame detection:
-    ``lag_px`` (positive: the tracked box trails behind) and ``lag_frames`` = lag_px / speed.
-    On a still face the two boxes are the same (the tracker gives O-Net the detector's proposal),
-    so what remains at speed is the tracker's lag, plus per-frame noise that averages out.
+    frames: uint8 (T, H, W, 3), the face moving ``speed`` px per frame right for T // 2 frames,
+    then left. Per frame, the x offset from the tracked box centre to a reference centre; over the
+    frames of each direction (leaving out those within half a smoothing window of the ends and of
+    the turn), lag = (mean going right - mean going left) / 2, positive when the box trails
+    behind, and offset = the mean of the two (a constant difference, not a lag). Two references:
+    ``vs_detections``, the best-scored per-frame MTCNN detection (the tracker's whole lag), and
+    ``vs_measured``, the tracker's own boxes before smoothing (the smoothing's lag alone).
+    Each gives lag_px, lag_frames (= lag_px / speed) and offset_px.
     """
     tracks = track_faces(frames, settings.tracker, settings.detector)
     detections = detect_faces(frames, settings.detector)
-    offsets = []
-    for box, found in zip(tracks.boxes, detections, strict=True):
-        if not np.isnan(box).any() and len(found.scores):
-            best = found.boxes[int(found.scores.argmax())]
-            offsets.append((best[0] + best[2] - box[0] - box[2]) / 2)
-    lag = float(np.mean(offsets)) if offsets else float("nan")
-    return {
-        "speed_px_per_frame": speed,
-        "frames_compared": float(len(offsets)),
-        "lag_px": lag,
-        "lag_frames": lag / speed,
-    }
+    best = np.array([d.boxes[int(d.scores.argmax())] if len(d.scores) else [np.nan] * 4 for d in detections])
+    half, margin = len(frames) // 2, settings.tracker.smooth_window // 2 + 1
+    going = [slice(margin, half - margin), slice(half + margin, len(frames) - margin)]
+    result = {"speed_px_per_frame": speed}
+    for name, reference in (("vs_detections", best), ("vs_measured", tracks.measured)):
+        offset = (reference[:, 0] + reference[:, 2] - tracks.boxes[:, 0] - tracks.boxes[:, 2]) / 2  # (T,) px
+        right, left = (float(np.nanmean(offset[part])) for part in going)
+        lag = (right - left) / 2
+        result[name] = {"lag_px": lag, "lag_frames": lag / speed, "offset_px": (right + left) / 2}
+    return result

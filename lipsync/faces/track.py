@@ -45,6 +45,7 @@ class FaceTracks:
     present: bool (T,).
     other_faces: number of other tracks kept (after dropping short ones).
     detections_run: frames the full cascade ran on.
+    measured: float32 (T, 4) the boxes as O-Net measured them, before smoothing, NaN where absent.
     """
 
     boxes: np.ndarray
@@ -53,6 +54,7 @@ class FaceTracks:
     present: np.ndarray
     other_faces: int
     detections_run: int
+    measured: np.ndarray
 
 
 def track_faces(
@@ -78,9 +80,9 @@ def track_faces(
     if not chains:
         raise NoFaceError(_why_no_face(tracks, samples, total, tracker, detector))
     main, others = _main_chain([_paint(chain, total) for chain in chains], tracker)
-    boxes, landmarks, scores, present = main
-    boxes = _smooth(boxes, present, tracker.smooth_window)
-    return FaceTracks(boxes, landmarks, scores, present, others, detections)
+    measured, landmarks, scores, present = main
+    boxes = _smooth(measured, present, tracker.smooth_window)
+    return FaceTracks(boxes, landmarks, scores, present, others, detections, measured)
 
 
 def present_runs(present: np.ndarray, min_len: int) -> list[tuple[int, int]]:

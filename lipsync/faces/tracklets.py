@@ -135,13 +135,14 @@ class Anchors:
     is not at a fixed point of its own regression: a few px per frame, up to 10 px over a
     segment). Instead each face keeps its proposal (at first the detector's, for which O-Net
     measured the keyframe box) while the boxes measured with it stay within ``band`` x the box
-    side of the ``reference`` measurement; identical frames therefore give identical boxes.
+    side of the ``reference`` box (measured when the proposal was set); identical frames
+    therefore give identical boxes.
 
     A face that moves farther gets a new proposal: the box just measured plus the motion since
     the previous frame (box corners, so a change of size too), i.e. where the face should be on
-    the next frame. O-Net's regression only partly corrects a proposal of the wrong place or
-    size, so a proposal one frame behind would make the box trail a moving face. The first box
-    measured with a new proposal becomes the new reference (NaN until then).
+    the next frame; the box just measured becomes the reference. O-Net's regression only partly
+    corrects a proposal of the wrong place or size, so a proposal one frame behind would make the
+    box trail a moving face (measured: by up to 2 frames on the corpus's faces).
 
     boxes: float (K, 4) proposals; reference, last: float (K, 4) measured boxes; working pixels.
     """
@@ -154,12 +155,10 @@ class Anchors:
         """Record the boxes (n, 4) just measured for faces ``index`` (n,) with their proposals."""
         reference = self.reference[index]
         side = (reference[:, 2:] - reference[:, :2]).mean(dim=1)
-        moved = (measured - reference).abs().amax(dim=1) > self.band * side  # False where no reference yet
-        unset = reference[:, 0].isnan()
-        self.reference[index[unset]] = measured[unset]
-        ahead = measured + torch.nan_to_num(measured - self.last[index])  # (n, 4) next frame's box, if moving
+        moved = (measured - reference).abs().amax(dim=1) > self.band * side
+        ahead = 2 * measured - self.last[index]  # (n, 4): measured + its motion since the previous frame
         self.boxes[index[moved]] = ahead[moved]
-        self.reference[index[moved]] = float("nan")
+        self.reference[index[moved]] = measured[moved]
         self.last[index] = measured
 
 
@@ -210,9 +209,8 @@ def _follow_orphan(track, tracks, pieces, born, work, start, tracker: TrackerSet
     over from there; if it runs into a continuing track, it ends (two tracks, one face).
     """
     last = track.pieces[-1]
-    anchor = Anchors(
-        work.to_work(torch.from_numpy(last.boxes[-1:])), torch.full((1, 4), float("nan")), tracker.refine_dead_band
-    )
+    box = work.to_work(torch.from_numpy(last.boxes[-1:]))
+    anchor = Anchors(box, box, tracker.refine_dead_band)  # the box measured on the previous frame
     frame, stop = last.stop, min(last.stop + tracker.detect_every, start + len(work.images))
     found_boxes, found_marks, found_scores, alive, hit = [], [], [], True, None
     while frame < stop:
