@@ -1,7 +1,8 @@
-"""Tracking versus per-frame detection: speed and agreement, for the faces stage's targets.
+"""Tracking versus per-frame detection: speed, agreement and steadiness, for the faces stage's targets.
 
 The stage promises to be several times faster than running the full MTCNN cascade on every
-frame while giving nearly the same boxes; this measures both on the caller's frames.
+frame while giving nearly the same boxes, a box that holds still on a still face, and one that
+does not trail a moving face; this measures each on the caller's frames.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ def still_face_movement(frame: np.ndarray, length: int, settings: FacesSettings)
     return float((boxes.max(axis=0) - boxes.min(axis=0)).max()) if len(boxes) else float("nan")
 
 
-def tracking_lag(frames: np.ndarray, speed: float, settings: FacesSettings) -> dict[str, float]:
+def tracking_lag(frames: np.ndarray, speed: float, settings: FacesSettings) -> dict:
     """How far the tracked box trails a face sliding right then back (``synthetic.sliding_face_clip``).
 
     frames: uint8 (T, H, W, 3), the face moving ``speed`` px per frame right for T // 2 frames,

@@ -3,7 +3,7 @@
 ``detect_faces`` runs the full cascade over a batch of frames at once: every pyramid level is
 one P-Net call over all N frames, R-Net and O-Net see the candidates of all frames in one
 batch, and overlap suppression runs per frame. ``refine_faces`` runs
-only O-Net on boxes the caller already has (the tracker's boxes from the previous frame):
+only O-Net on boxes the caller already has (the tracker's proposals for the next frame):
 a fraction of the cascade's cost, and what gives landmarks on every frame.
 
 Boxes are ``(x0, y0, x1, y1)`` in frame pixels, as MTCNN reports them (width = x1 - x0).
@@ -87,17 +87,25 @@ def pyramid(height: int, width: int, min_face: float, factor: float) -> list[tup
     return [level for level in levels if min(level[1:]) >= PNET_CELL]
 
 
-def _levels(work: WorkFrames, min_face: float, factor: float):
+def _levels(work: WorkFrames, min_face: float, factor: float) -> list[tuple[float, torch.Tensor]]:
     """Normalised pyramid levels float32 (N, 3, h', w') (channels-last) with their scales.
 
     Each level is an exact area resize of the float frame (cv2.INTER_AREA on float32 equals
     ``tf.image.resize(..., AREA)``), not of a uint8 one: no rounding to integer grey levels.
+    Frames are converted to float one at a time, into one reused buffer.
     """
-    h, w = work.images.shape[1:3]
-    frames = work.images.astype(np.float32)
-    for scale, hs, ws in pyramid(h, w, min_face, factor):
-        level = np.stack([cv2.resize(f, (ws, hs), interpolation=cv2.INTER_AREA) for f in frames])
-        yield scale, normalise(torch.from_numpy(level)).permute(0, 3, 1, 2)
+    n, h, w = work.images.shape[:3]
+    levels = pyramid(h, w, min_face, factor)
+    out = [np.empty((n, hs, ws, 3), dtype=np.float32) for _, hs, ws in levels]
+    frame = np.empty((h, w, 3), dtype=np.float32)
+    for i, image in enumerate(work.images):
+        np.copyto(frame, image)
+        for (_, hs, ws), level in zip(levels, out, strict=True):
+            cv2.resize(frame, (ws, hs), dst=level[i], interpolation=cv2.INTER_AREA)
+    return [
+        (scale, normalise(torch.from_numpy(level)).permute(0, 3, 1, 2))
+        for (scale, _, _), level in zip(levels, out, strict=True)
+    ]
 
 
 def _propose(work: WorkFrames, settings: DetectorSettings) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
