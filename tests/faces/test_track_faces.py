@@ -174,9 +174,9 @@ def test_a_face_the_detector_misses_is_followed_by_onet(params, astronaut_clip, 
 @pytest.mark.parametrize("size", [112, 256])
 def test_a_still_face_does_not_move(params, size):
     """Identical frames: the box stays put (<= 1 px; in fact exactly), across keyframes and chunks."""
-    settings = dataclasses.replace(params, tracker=dataclasses.replace(params.tracker, batch=30))
+    settings = dataclasses.replace(params, tracker=dataclasses.replace(params.tracker, batch=30))  # 2 chunks
     stills = [video_frame(size, 7), tile(grace_hopper(), (265, 245), 200, size), tile(camera(), (230, 165), 70, size)]
-    movement = [still_face_movement(frame, 50, settings) for frame in stills]
+    movement = [still_face_movement(frame, 35, settings) for frame in stills]
     assert max(movement) <= 1.0
     assert max(movement) < 1e-3  # exactly still, up to float rounding
 
