@@ -220,8 +220,10 @@ def _why_no_face(tracks: list[Track], samples: FrameSample, total: int, tracker,
     wanted = (
         f"no face of at least {detector.min_face_size} px (faces.detector.min_face_size) in any of the {total} frames"
     )
-    if not samples.frames or finest >= detector.min_face_size:
-        return f"{wanted} (the detector cannot search smaller faces in this frame size)"
+    if not samples.frames:
+        return wanted
+    if finest >= detector.min_face_size:
+        return f"{wanted} (no smaller face can be searched at this frame size)"
     finer = dataclasses.replace(detector, min_face_size=math.ceil(finest))
     found = detect_prepared(WorkFrames(np.stack(samples.frames), samples.scale), finer)
     sides = np.concatenate([np.max(f.boxes[:, 2:] - f.boxes[:, :2], axis=1) for f in found])
