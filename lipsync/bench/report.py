@@ -83,6 +83,31 @@ def faces_rows(r: dict) -> list[str]:
             gt["test_speakers"]["mean_iou"] >= g["ground_truth_iou"],
             cmd,
         ),
+    ] + _steadiness_rows(r.get("steadiness"), g, cmd)
+
+
+def _steadiness_rows(st: dict | None, g: dict, cmd: str) -> list[str]:
+    if st is None:  # results from before the steadiness figures
+        return []
+    still, goal = st["still"], g["still_movement_px"]
+    worst = max(still["max_movement_px_256"], still["max_movement_px_112"])
+    return [
+        _row(
+            f"still image, {still['frames']} identical frames: tracked box movement (256 / 112 px video, "
+            f"{still['videos']} faces)",
+            f"{still['max_movement_px_256']:.2f} / {still['max_movement_px_112']:.2f} px",
+            f"<= {goal} px",
+            worst <= goal,
+            cmd,
+        ),
+        _row(
+            "faces sliding right and back at 2-4 px/frame: tracked box behind per-frame MTCNN",
+            f"{st['max_lag_frames_from_2px']:.2f} frames (at 1-4 px/frame: at most {st['max_lag_px']:.2f} px; "
+            f"smoothing alone {st['max_smoothing_lag_frames']:.2f} frames)",
+            f"<= {g['lag_frames']} frames",
+            st["max_lag_frames_from_2px"] <= g["lag_frames"],
+            cmd,
+        ),
     ]
 
 

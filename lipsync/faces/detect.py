@@ -2,40 +2,53 @@
 
 ``detect_faces`` runs the full cascade over a batch of frames at once: every pyramid level is
 one P-Net call over all N frames, R-Net and O-Net see the candidates of all frames in one
-batch, and NMS runs per frame through ``torchvision.ops.batched_nms``. ``refine_faces`` runs
-only O-Net on boxes the caller already has (the tracker's boxes from the previous frame):
+batch, and overlap suppression runs per frame. ``refine_faces`` runs
+only O-Net on boxes the caller already has (the tracker's proposals for the next frame):
 a fraction of the cascade's cost, and what gives landmarks on every frame.
 
 Boxes are ``(x0, y0, x1, y1)`` in frame pixels, as MTCNN reports them (width = x1 - x0).
 Landmarks are ``(5, 2)`` (x, y) in frame pixels: left eye, right eye, nose, mouth left, mouth
 right ("left" as seen in the image: the subject's right eye).
+
+The cascade reproduces the ``mtcnn`` package (1.0.0) step for step, because each stage regresses
+the box the previous one proposed and small differences compound (tested against the
+package's own outputs in ``tests/faces/test_mtcnn_reference.py``): its pyramid (scale count,
+truncated level sizes, area resize of the float image), its P-Net box arithmetic (nominal
+scale), its suppression (``suppression``: "union" after P-Net and R-Net, "min" after O-Net),
+squares after P-Net and R-Net, and its patch sampling (``patches.cut_patches``). Unlike the
+package, boxes are not clipped to the frame (a face cut by the border keeps its whole box).
 """
 
 from __future__ import annotations
 
 import functools
-import math
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 import torch
-import torch.nn.functional as F
-from torchvision.ops import batched_nms
 
 from lipsync.faces.mtcnn import load_mtcnn, normalise
 from lipsync.faces.patches import WorkFrames, cut_patches, prepare_frames, square
 from lipsync.faces.settings import DetectorSettings
+from lipsync.faces.suppression import suppress
 
 PNET_CELL, PNET_STRIDE = 12, 2
 
 
 @dataclass(frozen=True)
 class Detections:
-    """Faces found in one frame: boxes float32 (K, 4), scores float32 (K,), landmarks float32 (K, 5, 2)."""
+    """Faces found in one frame: boxes float32 (K, 4), scores float32 (K,), landmarks float32 (K, 5, 2).
+
+    proposals: float32 (K, 4), the square boxes O-Net measured to give ``boxes`` (R-Net's output,
+    squared): O-Net on the same frame and proposal gives the same box again, which is what lets the
+    tracker hold a still face exactly still.
+    """
 
     boxes: np.ndarray
     scores: np.ndarray
     landmarks: np.ndarray
+    proposals: np.ndarray
 
 
 @functools.lru_cache(maxsize=2)
@@ -59,39 +72,65 @@ def _regress(boxes: torch.Tensor, offsets: torch.Tensor) -> torch.Tensor:
     return boxes + offsets * size.repeat(1, 2)
 
 
-def _pyramid(height: int, width: int, min_face: float, factor: float) -> list[float]:
-    """Scales at which a min_face face becomes P-Net's 12 px window, down to a 12 px image."""
-    scales, scale = [], PNET_CELL / min_face
-    while min(height, width) * scale >= PNET_CELL:
-        scales.append(scale)
-        scale *= factor
-    return scales
+def pyramid(height: int, width: int, min_face: float, factor: float) -> list[tuple[float, int, int]]:
+    """P-Net's levels as the package builds them: (scale, level height, level width) per level.
+
+    Scales start at 12 / min_face (a min_face face becomes P-Net's 12 px window) and shrink by
+    ``factor``; their count is round(log(min_side / 12) / -log(factor) - 1), whatever min_face is.
+    Level sizes are truncated (``tf.image.resize`` casts the float size to int). Levels smaller
+    than 12 px, which the package reaches only with min_face above its default 20 and where
+    P-Net has no window, are left out.
+    """
+    count = round(-(np.log(min(height, width) / PNET_CELL) / np.log(factor) + 1))
+    scales = PNET_CELL / min_face * factor ** np.arange(max(count, 0))
+    levels = [(float(s), int(height * s), int(width * s)) for s in scales]
+    return [level for level in levels if min(level[1:]) >= PNET_CELL]
+
+
+def _levels(work: WorkFrames, min_face: float, factor: float) -> list[tuple[float, torch.Tensor]]:
+    """Normalised pyramid levels float32 (N, 3, h', w') (channels-last) with their scales.
+
+    Each level is an exact area resize of the float frame (cv2.INTER_AREA on float32 equals
+    ``tf.image.resize(..., AREA)``), not of a uint8 one: no rounding to integer grey levels.
+    Frames are converted to float one at a time, into one reused buffer.
+    """
+    n, h, w = work.images.shape[:3]
+    levels = pyramid(h, w, min_face, factor)
+    out = [np.empty((n, hs, ws, 3), dtype=np.float32) for _, hs, ws in levels]
+    frame = np.empty((h, w, 3), dtype=np.float32)
+    for i, image in enumerate(work.images):
+        np.copyto(frame, image)
+        for (_, hs, ws), level in zip(levels, out, strict=True):
+            cv2.resize(frame, (ws, hs), dst=level[i], interpolation=cv2.INTER_AREA)
+    return [
+        (scale, normalise(torch.from_numpy(level)).permute(0, 3, 1, 2))
+        for (scale, _, _), level in zip(levels, out, strict=True)
+    ]
 
 
 def _propose(work: WorkFrames, settings: DetectorSettings) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """P-Net over the pyramid: candidate boxes (K, 4) working px, scores (K,), frame index (K,)."""
+    """P-Net over the pyramid: candidate boxes (K, 4) working px, scores (K,), frame index (K,).
+
+    A cell (x, y) of a level proposes the window from 2 (x, y) + 1 to 2 (x, y) + 12 plus its
+    regression x 11, divided by the level's nominal scale (not by its truncated size ratio).
+    """
     pnet = _nets(settings.precision)[0]
-    h, w = work.images.shape[1:3]
-    frames = torch.from_numpy(work.images).permute(0, 3, 1, 2)  # (N, 3, h, w) uint8, channels-last
-    min_face = settings.min_face_size * min(work.scale)
     found = []
-    for scale in _pyramid(h, w, min_face, settings.scale_factor):
-        hs, ws = math.ceil(h * scale), math.ceil(w * scale)
-        level = F.interpolate(frames, size=(hs, ws), mode="bilinear", antialias=True) if scale != 1 else frames
-        offsets, prob = pnet(normalise(level.float()))  # (N, 4, h', w'), (N, h', w')
+    for scale, level in _levels(work, settings.min_face_size * min(work.scale), settings.scale_factor):
+        offsets, prob = pnet(level)  # (N, 4, h', w'), (N, h', w')
         index, ys, xs = torch.nonzero(prob > settings.thresholds[0], as_tuple=True)
         if index.numel() == 0:
             continue
         corner = torch.stack([xs, ys], dim=1).float() * PNET_STRIDE + 1
         cells = torch.cat([corner, corner + PNET_CELL - 1], dim=1)
-        boxes = (cells + offsets[index, :, ys, xs] * (PNET_CELL - 1)) / cells.new_tensor([ws / w, hs / h] * 2)
+        boxes = (cells + offsets[index, :, ys, xs] * (PNET_CELL - 1)) / scale
         scores = prob[index, ys, xs]
-        keep = batched_nms(boxes, scores, index, settings.nms_thresholds[0])
+        keep = suppress(boxes, scores, index, settings.nms_thresholds[0], "union")
         found.append((boxes[keep], scores[keep], index[keep]))
     if not found:
         return torch.zeros(0, 4), torch.zeros(0), torch.zeros(0, dtype=torch.long)
     boxes, scores, index = (torch.cat(parts) for parts in zip(*found, strict=True))
-    keep = batched_nms(boxes, scores, index, settings.nms_thresholds[1])
+    keep = suppress(boxes, scores, index, settings.nms_thresholds[1], "union")
     return boxes[keep], scores[keep], index[keep]
 
 
@@ -101,7 +140,7 @@ def _refine_rnet(work, boxes, index, settings: DetectorSettings):
     offsets, prob = rnet(cut_patches(work, boxes, index, 24, next(rnet.parameters()).dtype))
     keep = prob.float() > settings.thresholds[1]
     boxes, prob, index = _regress(boxes[keep], offsets[keep].float()), prob[keep].float(), index[keep]
-    keep = batched_nms(boxes, prob, index, settings.nms_thresholds[2])
+    keep = suppress(boxes, prob, index, settings.nms_thresholds[2], "union")
     return boxes[keep], index[keep]
 
 
@@ -124,19 +163,23 @@ def detect_prepared(work: WorkFrames, settings: DetectorSettings) -> list[Detect
     boxes, _, index = _propose(work, settings)
     if index.numel():
         boxes, index = _refine_rnet(work, boxes, index, settings)
+    proposals = square(boxes)
     if index.numel():
-        boxes, landmarks, prob = run_onet(work, boxes, index, settings.precision)
+        boxes, landmarks, prob = run_onet(work, proposals, index, settings.precision)
         keep = prob > settings.thresholds[2]
-        boxes, landmarks, prob, index = boxes[keep], landmarks[keep], prob[keep], index[keep]
-        keep = batched_nms(boxes, prob, index, settings.nms_thresholds[3])
-        boxes, landmarks, prob, index = boxes[keep], landmarks[keep], prob[keep], index[keep]
+        boxes, landmarks, prob, index, proposals = (t[keep] for t in (boxes, landmarks, prob, index, proposals))
+        keep = suppress(boxes, prob, index, settings.nms_thresholds[3], "min")
+        boxes, landmarks, prob, index, proposals = (t[keep] for t in (boxes, landmarks, prob, index, proposals))
     else:
         landmarks, prob = torch.zeros(0, 5, 2), torch.zeros(0)
-    boxes, landmarks = work.to_frame(boxes), work.to_frame(landmarks.reshape(-1, 10)).view(-1, 5, 2)
+    boxes, proposals = work.to_frame(boxes), work.to_frame(proposals)
+    landmarks = work.to_frame(landmarks.reshape(-1, 10)).view(-1, 5, 2)
     result = []
     for i in range(len(work.images)):
         mine = index == i
-        result.append(Detections(boxes[mine].numpy(), prob[mine].numpy(), landmarks[mine].numpy()))
+        result.append(
+            Detections(boxes[mine].numpy(), prob[mine].numpy(), landmarks[mine].numpy(), proposals[mine].numpy())
+        )
     return result
 
 

@@ -17,8 +17,9 @@ class DetectorSettings:
     min_face_size: smallest face side searched for, in pixels of the original frame.
     scale_factor: ratio between pyramid levels (MTCNN: 0.709, i.e. area halves per level).
     thresholds: face-probability thresholds of P-Net, R-Net, O-Net.
-    nms_thresholds: IoU thresholds of NMS for P-Net within a pyramid level, P-Net across
-        levels, R-Net, O-Net.
+    nms_thresholds: overlap thresholds of the suppression for P-Net within a pyramid level,
+        P-Net across levels, R-Net (intersection over union), O-Net (intersection over the
+        smaller box, as the mtcnn package does).
     max_side: frames whose longer side is larger are area-downscaled to it first; detection and
         O-Net refinement run on that working image, results are mapped back to frame pixels.
     precision: "float32", or "bfloat16" for R-Net/O-Net: O-Net alone is about 3x faster on
@@ -40,6 +41,9 @@ class TrackerSettings:
 
     detect_every: run the full cascade on every detect_every-th frame (0, k, 2k, ...).
     refine_threshold: O-Net face probability under which a tracked face counts as lost.
+    refine_dead_band: a followed face keeps the box O-Net is given (so a still face gives the same
+        box on every frame) until the box O-Net measures moves by more than this fraction of the
+        box side; then the measured box is proposed instead.
     iou_match: minimum IoU to join a detection to an existing track (and above which two
         trajectories in one frame are the same face).
     relink_distance: a track that starts after another one ended (face lost for a while)
@@ -55,6 +59,7 @@ class TrackerSettings:
 
     detect_every: int
     refine_threshold: float
+    refine_dead_band: float
     iou_match: float
     relink_distance: float
     smooth_window: int

@@ -34,3 +34,29 @@ def moving_face_clip(
         frames[t] = cv2.warpAffine(image, warp, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         boxes[t] = box * scale + np.tile(shift, 2)
     return frames, boxes
+
+
+def sliding_face_clip(
+    image: np.ndarray, box: np.ndarray, length: int, size: int, face_fraction: float, speed: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """A (size x size) clip of the face ``box`` of ``image`` sliding right, then back, at constant speed.
+
+    The face is scaled to ``face_fraction`` x size; its centre moves ``speed`` px per frame to the
+    right for the first length // 2 frames, through the frame centre, then retraces its path
+    (the edges replicate the photo's). Going both ways tells a lag (its sign follows the motion)
+    from a constant offset.
+    Returns frames uint8 (length, size, size, 3) and the transformed boxes float32 (length, 4).
+    """
+    box = np.asarray(box, dtype=np.float64)
+    centre = (box[:2] + box[2:]) / 2
+    scale = face_fraction * size / max(box[2] - box[0], box[3] - box[1])
+    half = length // 2
+    steps = np.concatenate([np.arange(half), np.arange(length - half)[::-1] + (half - (length - half))])
+    frames = np.empty((length, size, size, 3), dtype=np.uint8)
+    boxes = np.empty((length, 4), dtype=np.float32)
+    for t, step in enumerate(steps):
+        shift = np.array([size / 2 + speed * (step - (half - 1) / 2), size / 2]) - scale * centre
+        warp = np.float32([[scale, 0, shift[0]], [0, scale, shift[1]]])
+        frames[t] = cv2.warpAffine(image, warp, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        boxes[t] = box * scale + np.tile(shift, 2)
+    return frames, boxes

@@ -13,23 +13,26 @@ with the largest mean box area x frame count, and its boxes get a centred moving
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
+from lipsync.faces.detect import PNET_CELL, detect_prepared
 from lipsync.faces.patches import WorkFrames, shrink_into, shrunk_size, work_frames
 from lipsync.faces.settings import DetectorSettings, TrackerSettings
 from lipsync.faces.tracklets import Track, follow_chunk
 
 
 class NoFaceError(ValueError):
-    """No face was found in any frame of the clip."""
+    """No face followed long enough in the clip; the message says what was found (brief or small faces)."""
 
 
 class AmbiguousFaceError(ValueError):
-    """Two faces of similar size and presence: no single speaker to follow."""
+    """Two or more faces of similar size and presence: no single speaker to follow (the message counts them)."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,7 @@ class FaceTracks:
     present: bool (T,).
     other_faces: number of other tracks kept (after dropping short ones).
     detections_run: frames the full cascade ran on.
+    measured: float32 (T, 4) the boxes as O-Net measured them, before smoothing, NaN where absent.
     """
 
     boxes: np.ndarray
@@ -50,6 +54,7 @@ class FaceTracks:
     present: np.ndarray
     other_faces: int
     detections_run: int
+    measured: np.ndarray
 
 
 def track_faces(
@@ -64,17 +69,20 @@ def track_faces(
     chunk = -(-tracker.batch // tracker.detect_every) * tracker.detect_every
     tracks: list[Track] = []
     total = detections = 0
+    samples = FrameSample()
     with torch.inference_mode():
         for work in _work_chunks(frames, chunk, detector.max_side):
             detections += follow_chunk(tracks, work, total, tracker, detector)
+            if not tracks:  # kept only while no face at all has been seen: to say why, if none ever is
+                samples.add(work, tracker.detect_every)
             total += len(work.images)
     chains = _relink([t for t in tracks if _length(t) >= tracker.min_track_len], tracker.relink_distance)
     if not chains:
-        raise NoFaceError(f"no face in any of the {total} frames")
+        raise NoFaceError(_why_no_face(tracks, samples, total, tracker, detector))
     main, others = _main_chain([_paint(chain, total) for chain in chains], tracker)
-    boxes, landmarks, scores, present = main
-    boxes = _smooth(boxes, present, tracker.smooth_window)
-    return FaceTracks(boxes, landmarks, scores, present, others, detections)
+    measured, landmarks, scores, present = main
+    boxes = _smooth(measured, present, tracker.smooth_window)
+    return FaceTracks(boxes, landmarks, scores, present, others, detections, measured)
 
 
 def present_runs(present: np.ndarray, min_len: int) -> list[tuple[int, int]]:
@@ -163,16 +171,70 @@ def _main_chain(painted: list, tracker: TrackerSettings) -> tuple[tuple, int]:
     areas = np.array([np.nanmean(np.prod(p[0][:, 2:] - p[0][:, :2], axis=1)) for p in painted])
     order = np.argsort(-(areas * frames))
     main = order[0]
-    for other in order[1:]:
-        if frames[other] >= tracker.dominance_share * frames[main] and areas[other] >= (
-            tracker.dominance_ratio * areas[main]
-        ):
-            raise AmbiguousFaceError(
-                "two faces of similar size, no dominant track "
-                f"(areas {areas[main]:.0f} and {areas[other]:.0f} px^2 in {frames[main]:.0f} and "
-                f"{frames[other]:.0f} frames)"
-            )
+    rivals = [
+        other
+        for other in order[1:]
+        if frames[other] >= tracker.dominance_share * frames[main]
+        and areas[other] >= tracker.dominance_ratio * areas[main]
+    ]
+    if rivals:
+        sides = np.sqrt(areas[[main, *rivals]])
+        raise AmbiguousFaceError(
+            f"{len(painted)} faces found (face tracks of at least {tracker.min_track_len} frames), "
+            f"{len(rivals) + 1} of them of similar size and presence: no single speaker to follow (the largest "
+            f"about {sides[0]:.0f} px over {frames[main]:.0f} frames; {len(rivals)} other(s) of "
+            f"{sides[1:].min():.0f}-{sides[1:].max():.0f} px, each at least {tracker.dominance_ratio:.0%} of its "
+            "area, faces.tracker.dominance_ratio); crop the video to one speaker"
+        )
     return painted[main], len(painted) - 1
+
+
+class FrameSample:
+    """Up to ``limit`` keyframes (working pixels), copied as they stream past, for ``_why_no_face``."""
+
+    def __init__(self, limit: int = 8) -> None:
+        self.frames: list[np.ndarray] = []
+        self.scale: tuple[float, float] = (1.0, 1.0)
+        self.limit = limit
+
+    def add(self, work: WorkFrames, every: int) -> None:
+        room = self.limit - len(self.frames)
+        if room > 0:
+            self.frames.extend(image.copy() for image in work.images[::every][:room])
+            self.scale = work.scale
+
+
+def _why_no_face(tracks: list[Track], samples: FrameSample, total: int, tracker, detector) -> str:
+    """The NoFaceError message: faces seen too briefly, faces under min_face_size, or none at all.
+
+    For the last two the sampled keyframes are searched again down to the smallest face P-Net
+    can see (its 12 px window, in working pixels), and the sizes found are reported.
+    """
+    if tracks:
+        longest = max(_length(t) for t in tracks)
+        return (
+            f"no face followed for {tracker.min_track_len} frames (faces.tracker.min_track_len) in any of the "
+            f"{total} frames: {len(tracks)} face track(s) found, the longest {longest} frame(s)"
+        )
+    finest = PNET_CELL / min(samples.scale)  # frame pixels
+    wanted = (
+        f"no face of at least {detector.min_face_size} px (faces.detector.min_face_size) in any of the {total} frames"
+    )
+    if not samples.frames:
+        return wanted
+    if finest >= detector.min_face_size:
+        return f"{wanted} (no smaller face can be searched at this frame size)"
+    finer = dataclasses.replace(detector, min_face_size=math.ceil(finest))
+    found = detect_prepared(WorkFrames(np.stack(samples.frames), samples.scale), finer)
+    sides = np.concatenate([np.max(f.boxes[:, 2:] - f.boxes[:, :2], axis=1) for f in found])
+    if len(sides) == 0:
+        return f"{wanted}, nor any smaller face down to {finer.min_face_size} px in {len(found)} frames searched"
+    hits = sum(len(f.scores) > 0 for f in found)
+    return (
+        f"{wanted}; smaller faces were found: {sides.min():.0f}-{sides.max():.0f} px (box side) in {hits} of "
+        f"{len(found)} frames searched. Lower faces.detector.min_face_size (down to {finer.min_face_size} px) "
+        "or use a larger source video"
+    )
 
 
 def _smooth(boxes: np.ndarray, present: np.ndarray, window: int) -> np.ndarray:

@@ -2,8 +2,9 @@
 
 A chunk is cut into segments of ``detect_every`` frames, each opened by a keyframe where the
 full cascade runs. Every detection seeds a trajectory that O-Net follows to the end of its
-segment, the box for frame t proposed from frame t-1's refined box; a trajectory ends when
-O-Net's face probability drops under ``refine_threshold``. All segments advance together
+segment, measuring each frame from a proposal that stays put while the face does and moves
+ahead of it when it moves (``Anchors``); a trajectory ends when O-Net's face probability drops
+under ``refine_threshold``. All segments advance together
 (step l refines frame k_s + l of every segment s), so O-Net gets one batch per step instead of
 one crop per frame: a wavefront over the chunk.
 
@@ -91,6 +92,8 @@ def _wavefront(work, keys, detections, tracker: TrackerSettings, precision: str)
     boxes[:, 0] = work.to_work(torch.from_numpy(np.concatenate([d.boxes for d in detections])))
     marks[:, 0] = work.to_work(torch.from_numpy(np.concatenate([d.landmarks for d in detections]).reshape(-1, 10)))
     scores[:, 0] = torch.from_numpy(np.concatenate([d.scores for d in detections]))
+    proposals = work.to_work(torch.from_numpy(np.concatenate([d.proposals for d in detections])))
+    anchor = Anchors(proposals, boxes[:, 0].clone(), tracker.refine_dead_band)
     first = torch.from_numpy(keys)[segment]
     alive, kept = torch.ones(count, dtype=torch.bool), torch.ones(count, dtype=torch.bool)
     _drop_duplicates(torch.arange(count), boxes[:, 0], scores[:, 0], segment, kept, tracker.iou_match)
@@ -98,7 +101,7 @@ def _wavefront(work, keys, detections, tracker: TrackerSettings, precision: str)
         active = (alive & kept & (first + step < frames)).nonzero()[:, 0]
         if active.numel() == 0:
             break
-        refined, landmarks, prob = run_onet(work, boxes[active, step - 1], first[active] + step, precision)
+        refined, landmarks, prob = run_onet(work, anchor.boxes[active], first[active] + step, precision)
         found = prob >= tracker.refine_threshold
         alive[active[~found]] = False
         active = active[found]
@@ -107,6 +110,7 @@ def _wavefront(work, keys, detections, tracker: TrackerSettings, precision: str)
             landmarks[found].reshape(-1, 10),
             prob[found],
         )
+        anchor.update(active, refined[found])
         _drop_duplicates(active, boxes[active, step], scores[active, step], segment[active], kept, tracker.iou_match)
     boxes, marks = work.to_frame(boxes), work.to_frame(marks)
     lengths = (~boxes[:, :, 0].isnan()).sum(dim=1)
@@ -122,6 +126,40 @@ def _wavefront(work, keys, detections, tracker: TrackerSettings, precision: str)
         )
         result[int(segment[j])].append(piece)
     return result
+
+
+class Anchors:
+    """The box O-Net is given for each followed face: held still within a dead band, else predicted.
+
+    Re-proposing O-Net's own output on every frame makes the box wander on a still face (O-Net
+    is not at a fixed point of its own regression: a few px per frame, up to 10 px over a
+    segment). Instead each face keeps its proposal (at first the detector's, for which O-Net
+    measured the keyframe box) while the boxes measured with it stay within ``band`` x the box
+    side of the ``reference`` box (measured when the proposal was set); identical frames
+    therefore give identical boxes.
+
+    A face that moves farther gets a new proposal: the box just measured plus the motion since
+    the previous frame (box corners, so a change of size too), i.e. where the face should be on
+    the next frame; the box just measured becomes the reference. O-Net's regression only partly
+    corrects a proposal of the wrong place or size, so a proposal one frame behind would make the
+    box trail a moving face (measured: by up to 2 frames on the corpus's faces).
+
+    boxes: float (K, 4) proposals; reference, last: float (K, 4) measured boxes; working pixels.
+    """
+
+    def __init__(self, boxes: torch.Tensor, measured: torch.Tensor, band: float) -> None:
+        self.boxes, self.band = boxes.clone(), band
+        self.reference, self.last = measured.clone(), measured.clone()
+
+    def update(self, index: torch.Tensor, measured: torch.Tensor) -> None:
+        """Record the boxes (n, 4) just measured for faces ``index`` (n,) with their proposals."""
+        reference = self.reference[index]
+        side = (reference[:, 2:] - reference[:, :2]).mean(dim=1)
+        moved = (measured - reference).abs().amax(dim=1) > self.band * side
+        ahead = 2 * measured - self.last[index]  # (n, 4): measured + its motion since the previous frame
+        self.boxes[index[moved]] = ahead[moved]
+        self.reference[index[moved]] = measured[moved]
+        self.last[index] = measured
 
 
 def _drop_duplicates(index, boxes, scores, groups, kept, iou: float) -> None:
@@ -172,13 +210,15 @@ def _follow_orphan(track, tracks, pieces, born, work, start, tracker: TrackerSet
     """
     last = track.pieces[-1]
     box = work.to_work(torch.from_numpy(last.boxes[-1:]))
+    anchor = Anchors(box, box, tracker.refine_dead_band)  # the box measured on the previous frame
     frame, stop = last.stop, min(last.stop + tracker.detect_every, start + len(work.images))
     found_boxes, found_marks, found_scores, alive, hit = [], [], [], True, None
     while frame < stop:
-        box, marks, prob = run_onet(work, box, torch.tensor([frame - start]), precision)
+        box, marks, prob = run_onet(work, anchor.boxes, torch.tensor([frame - start]), precision)
         if prob[0] < tracker.refine_threshold:
             alive = False
             break
+        anchor.update(torch.zeros(1, dtype=torch.long), box)
         frame_box = work.to_frame(box)[0].numpy()
         hit = _overlapping(pieces, frame, frame_box, tracker.iou_match)
         if hit is not None:

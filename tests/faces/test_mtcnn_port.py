@@ -96,11 +96,15 @@ def test_batched_detection_matches_single_frames(detector):
 def test_refine_is_stable_and_scores_faces(detector):
     astronaut = skimage.data.astronaut()
     found = detect_faces(astronaut[None], detector)[0]
-    boxes, scores, landmarks = refine_faces(np.stack([astronaut] * 2), np.repeat(found.boxes, 2, axis=0), detector)
+    # O-Net given the box it measured the detection from gives the detection again, exactly
+    boxes, scores, landmarks = refine_faces(np.stack([astronaut] * 2), np.repeat(found.proposals, 2, axis=0), detector)
     assert boxes.dtype == np.float32 and landmarks.shape == (2, 5, 2)
-    assert scores.min() > 0.99
-    assert np.abs(boxes - found.boxes).max() < 4
-    assert np.abs(landmarks - found.landmarks).max() < 2
+    np.testing.assert_allclose(boxes, np.repeat(found.boxes, 2, axis=0), atol=1e-3)
+    np.testing.assert_allclose(landmarks[0], found.landmarks[0], atol=1e-3)
+    np.testing.assert_allclose(scores, found.scores[0], atol=1e-5)
+    # given its own output instead it moves the box a little: O-Net is not at a fixed point
+    boxes, scores, _ = refine_faces(astronaut[None], found.boxes, detector)
+    assert scores[0] > 0.99 and 0.5 < np.abs(boxes - found.boxes).max() < 6
     # a box on the background is not a face
     _, scores, _ = refine_faces(astronaut[None], np.float32([[380, 20, 480, 120]]), detector)
     assert scores[0] < 0.5
