@@ -1,10 +1,12 @@
-"""The main job, as ``make run`` runs it: corpus, every video partition, shards, then training.
+"""The main job, as ``make run`` runs it: corpus, every video partition, shards, training,
+evaluation and the benchmark report.
 
-Four in-process runs on the project's persistent instance, so the materializations and
+Five in-process runs on the project's persistent instance, so the materializations and
 their metadata appear in the Dagster UI afterwards: ``corpus_job``; then the new raw
 videos become ``videos`` partitions (what the sensor does); then ``data_job`` over the
 whole partition range in one run (the runners skip videos that are already up to date);
-then ``training_job``: the expert, our generator and the Wav2Lip baseline, each registered.
+then ``training_job``: the expert and the evaluator, our generator and the Wav2Lip
+baseline, each registered; then ``evaluation_job``: the evaluation and the report.
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ def run_main_job(
         runs["data_job"] = _execute("data_job", instance, resources, range_tags(keys))
     if with_training and runs.get("data_job", {}).get("success"):
         runs["training_job"] = _execute("training_job", instance, resources, {})
+        if runs["training_job"]["success"]:
+            runs["evaluation_job"] = _execute("evaluation_job", instance, resources, {})
     return {
         "success": all(r["success"] for r in runs.values()),
         "runs": runs,
@@ -81,6 +85,9 @@ def _results(project: Project) -> dict:
             }
     if models:
         out["models"] = models
+    report = project.layout.benchmark / "benchmark.md"
+    if report.exists():
+        out["report"] = str(project.layout.benchmark / "benchmark.html")
     if project.layout.shards_manifest.exists():
         manifest = json.loads(project.layout.shards_manifest.read_text())
         out["shards"] = {

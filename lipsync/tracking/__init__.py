@@ -37,6 +37,7 @@ __getattr__, __dir__ = lazy_exports(
         "load_state_dict": "lipsync.tracking.logged_model",
         "log_pytorch_model": "lipsync.tracking.logged_model",
         "open_tracking": "lipsync.tracking.store",
+        "registered_version_exists": "lipsync.tracking.registry",
         "set_alias": "lipsync.tracking.registry",
         "tracking_uri": "lipsync.tracking.store",
     },

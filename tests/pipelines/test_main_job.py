@@ -13,6 +13,7 @@ from pipelines.main_run import run_main_job
 from tests.builders import TINY, make_project
 
 REGISTERED = {s.name: s.registered_model for s in stages_of(kind="training")}
+VIDEOS = TINY["corpus"]["speakers"] * TINY["corpus"]["clips_per_speaker"]
 STEPS = {name: TINY["training"][name]["loop"]["steps"] for name in REGISTERED}
 
 
@@ -32,11 +33,11 @@ def metadata(instance, asset: str) -> dict:
 
 def test_main_job_materializes_every_asset_with_metadata(tiny):
     project, instance, summary = tiny
-    assert summary["success"] and summary["partitions"] == 3
-    assert metadata(instance, "corpus")["videos"] == 3
+    assert summary["success"] and summary["partitions"] == VIDEOS
+    assert metadata(instance, "corpus")["videos"] == VIDEOS
     for asset in ("ingest", "faces", "mel"):
         meta = metadata(instance, asset)
-        assert meta["ok"] == 3 and meta["rejected"] == 0 and meta["processed"] == 3, (asset, meta)
+        assert meta["ok"] == VIDEOS and meta["rejected"] == 0 and meta["processed"] == VIDEOS, (asset, meta)
         assert "throughput" in meta and meta["rejections"] == "none" and len(meta["data_version"]) == 16
     assert "data:image/png;base64," in metadata(instance, "faces")["contact_sheet"]
     shards = metadata(instance, "shards")
@@ -55,7 +56,7 @@ def test_training_registers_each_model_by_identity(tiny):
     from lipsync.tracking import ModelRef, load_state_dict, open_tracking
 
     project, instance, summary = tiny
-    assert set(summary["runs"]) == {"corpus_job", "data_job", "training_job"}
+    assert set(summary["runs"]) == {"corpus_job", "data_job", "training_job", "evaluation_job"}
     client = open_tracking(project.layout.mlruns)
     expert = json.loads(project.layout.model_result("syncnet_expert").read_text())
     for stage, name in REGISTERED.items():
@@ -92,9 +93,20 @@ def test_adding_one_video_processes_only_that_video(tiny):
     extra = project.layout.raw_videos / "spk00-astronaut" / "extra.mp4"
     write_mp4(extra, frames[::-1].copy(), 25, audio[: len(frames) * 640], 16000, crf=25, threads=1)
     summary = run_main_job(project, instance=instance, with_corpus=False, with_training=False)
-    assert summary["success"] and summary["new_partitions"] == 1 and summary["partitions"] == 4
+    assert summary["success"] and summary["new_partitions"] == 1 and summary["partitions"] == VIDEOS + 1
     for asset in ("ingest", "faces", "mel"):
         meta = metadata(instance, asset)
-        assert (meta["processed"], meta["up_to_date"], meta["ok"]) == (1, 3, 4), (asset, meta)
+        assert (meta["processed"], meta["up_to_date"], meta["ok"]) == (1, VIDEOS, VIDEOS + 1), (asset, meta)
     manifest = json.loads(project.layout.shards_manifest.read_text())
     assert sum(manifest["splits"][s]["samples"] for s in manifest["splits"]) > 0
+
+
+def test_evaluation_and_report_follow_training(tiny):
+    project, instance, summary = tiny
+    meta = metadata(instance, "evaluation")
+    evaluator = json.loads(project.layout.model_result("syncnet_evaluator").read_text())["model"]
+    assert meta["evaluator"] == f"syncnet-evaluator v{evaluator['version']}" and meta["clips"] == 2
+    assert "reconstruction/ours/lse_c" in meta and "cross_audio/wav2lip_baseline/lse_c" in meta
+    report = metadata(instance, "benchmark")
+    assert "| ours |" in report["table"] and summary["report"] == str(project.layout.benchmark / "benchmark.html")
+    assert (project.layout.benchmark / "benchmark.html").read_text().count("data:image/png;base64,") == 3
