@@ -38,6 +38,7 @@ run: install
 	@# record what the Dagster run produced in dvc.lock, so `dvc status` / `dvc repro` agree with it
 	$(BIN)/dvc commit --force --quiet
 	$(BIN)/dvc status
+	$(BIN)/lipsync report
 	@echo "Results: data/shards/manifest.json (shards), data/*/manifest.parquet (per stage), data/models/*/result.json (registered models), mlruns/ (make mlflow-ui), Dagster home .dagster/ (make ui)"
 
 ## test: install, lint (style, format, layers), then the whole test suite (everything that needs no GPU, the browser check included)

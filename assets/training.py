@@ -1,6 +1,7 @@
-"""Assets ``syncnet_expert``, ``generator`` and ``wav2lip_baseline`` (group ``training``).
+"""Assets of the training stages: ``syncnet_expert``, ``generator``, ``wav2lip_baseline``
+(group ``training``) and ``syncnet_evaluator`` (group ``evaluation``).
 
-The three differ only in their runner and catalogue text, so one factory builds them.
+They differ only in their runner and catalogue text, so one factory builds them.
 """
 
 from types import ModuleType
@@ -12,6 +13,7 @@ from assets.metadata import image_metadata, mlflow_ui_url, number
 from assets.resources import LipsyncProject
 from lipsync.stages import generator as generator_stage
 from lipsync.stages import registry
+from lipsync.stages import syncnet_evaluator as evaluator_stage
 from lipsync.stages import syncnet_expert as expert_stage
 from lipsync.stages import wav2lip_baseline as wav2lip_stage
 from lipsync.tracking.ui_links import model_version_url, run_url
@@ -65,4 +67,10 @@ wav2lip_baseline = training_asset(
     wav2lip_stage,
     "The published Wav2Lip generator trained from scratch on the same shards, with the same trainer and about "
     "the same wall-clock budget; registered as `wav2lip-baseline`.",
+)
+syncnet_evaluator = training_asset(
+    evaluator_stage,
+    "The LSE evaluator: syncnet_python's SyncNet network (MFCC audio tower, 5-frame 3D-conv face tower) at a "
+    "CPU width, trained on the train shards with its own seed to find the audio offset nearest each face window; "
+    "registered as `syncnet-evaluator` and reused while its params, code and data stay the same. Never a loss.",
 )

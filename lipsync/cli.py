@@ -1,7 +1,8 @@
 """The ``lipsync`` command: run a stage, the Dagster pipeline, or a benchmark.
 
 lipsync run <stage> [--videos ID ...]   one stage, all videos (what dvc.yaml calls)
-lipsync pipeline                        the main Dagster job (raw videos to registered models)
+lipsync pipeline                        the main Dagster job (raw videos to the benchmark report)
+lipsync report                          the benchmark report's path, table and findings
 lipsync bench <name>                    a benchmark; writes JSON under paths.bench
 lipsync bench report                    rebuild the README figures from that JSON
 """
@@ -36,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--videos", nargs="+", metavar="ID", help="only these video ids (per-video stages)")
     pipeline = sub.add_parser("pipeline", help="the main Dagster job (corpus -> shards -> registered models)")
     pipeline.add_argument("--no-training", action="store_true", help="stop after the shards")
+    sub.add_parser("report", help="print the benchmark report's path, its table and its findings")
     bench = sub.add_parser("bench", help="run a benchmark and write its JSON; `report` rebuilds the README table")
     bench.add_argument("name", choices=BENCHMARKS)
     bench.add_argument("--quick", action="store_true", help="smaller inputs (for tests)")
@@ -56,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "run":
         summary = _run_stage(project, args)
+    elif args.command == "report":
+        return _print_report(project)
     elif args.command == "pipeline":
         from pipelines.main_run import run_main_job
 
@@ -66,6 +70,20 @@ def main(argv: list[str] | None = None) -> int:
         summary = run_benchmark(args.name, project, quick=args.quick)
     print(json.dumps(summary, indent=1, default=str))
     return 0 if summary.get("success", True) else 1
+
+
+def _print_report(project) -> int:
+    """The benchmark stage's report, as ``make run`` ends with it."""
+    summary = project.layout.benchmark / "benchmark.json"
+    if not summary.exists():
+        print(f"lipsync report: {summary} is missing: run `make run` or `lipsync run benchmark`", file=sys.stderr)
+        return 1
+    result = json.loads(summary.read_text())
+    print(f"Benchmark report: {result['report']} (Markdown: {result['markdown']})\n")
+    print("Reconstruction (own audio):\n" + result["table"] + "\n")
+    print("Cross-audio dubbing:\n" + result["cross_audio_table"] + "\n")
+    print("\n".join(f"- {line}" for line in result["findings"]))
+    return 0
 
 
 def _run_stage(project, args) -> dict:

@@ -31,6 +31,7 @@ import yaml
 from lipsync.audio.settings import MelSettings
 from lipsync.corpus.settings import CorpusSettings
 from lipsync.data.settings import ShardsSettings
+from lipsync.evaluation.settings import BenchmarkSettings, EvaluationSettings
 from lipsync.faces.settings import FacesSettings
 from lipsync.ingest.settings import IngestSettings
 from lipsync.models.settings import ModelsSettings
@@ -52,6 +53,8 @@ class Paths:
     mel: str
     shards: str
     models: str
+    evaluation: str
+    benchmark: str
     mlruns: str
     bench: str
     logs: str
@@ -91,6 +94,8 @@ class Params:
     models: ModelsSettings
     training: TrainingSettings
     tracking: TrackingSettings
+    evaluation: EvaluationSettings
+    benchmark: BenchmarkSettings
     checks: ChecksSettings
 
 

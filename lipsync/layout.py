@@ -174,6 +174,40 @@ class Layout:
         """Every logged metric of the run (``metrics.json``, DVC metrics)."""
         return self.training_logs(stage) / "metrics.json"
 
+    # evaluation and the benchmark report
+    @property
+    def evaluation(self) -> Path:
+        return self._p(self.paths.evaluation)
+
+    @property
+    def evaluation_clips(self) -> Path:
+        """Every metric per clip, setting and row (Parquet)."""
+        return self.evaluation / "clips.parquet"
+
+    @property
+    def evaluation_curves(self) -> Path:
+        """Per-offset mean distances, one (clips, 2K+1) array per ``<setting>/<row>`` (npz)."""
+        return self.evaluation / "curves.npz"
+
+    @property
+    def evaluation_strip(self) -> Path:
+        """The same frames of one clip from every row, for the report's frame strip (npz)."""
+        return self.evaluation / "strip.npz"
+
+    @property
+    def evaluation_summary(self) -> Path:
+        return self.evaluation / "summary.json"
+
+    @property
+    def evaluation_log(self) -> Path:
+        """One line per clip, setting and row (``logs/evaluation/eval_results.log``)."""
+        return self.logs / "evaluation" / "eval_results.log"
+
+    @property
+    def benchmark(self) -> Path:
+        """The Wav2Lip benchmark report: benchmark.md, benchmark.html and its figures."""
+        return self._p(self.paths.benchmark)
+
     @property
     def mlruns(self) -> Path:
         return self._p(self.paths.mlruns)

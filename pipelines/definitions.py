@@ -5,19 +5,32 @@ from __future__ import annotations
 import dagster as dg
 
 from assets.corpus import corpus
+from assets.evaluation import benchmark, evaluation
 from assets.faces import faces
 from assets.ingest import ingest, ingest_rejected_share
 from assets.mel import mel
 from assets.resources import LipsyncProject
 from assets.shards import shards
-from assets.training import generator, syncnet_expert, wav2lip_baseline
-from pipelines.jobs import corpus_job, data_job, training_job
+from assets.training import generator, syncnet_evaluator, syncnet_expert, wav2lip_baseline
+from pipelines.jobs import corpus_job, data_job, evaluation_job, training_job
 from pipelines.sensors import new_raw_videos
 
 defs = dg.Definitions(
-    assets=[corpus, ingest, faces, mel, shards, syncnet_expert, generator, wav2lip_baseline],
+    assets=[
+        corpus,
+        ingest,
+        faces,
+        mel,
+        shards,
+        syncnet_expert,
+        syncnet_evaluator,
+        generator,
+        wav2lip_baseline,
+        evaluation,
+        benchmark,
+    ],
     asset_checks=[ingest_rejected_share],
-    jobs=[corpus_job, data_job, training_job],
+    jobs=[corpus_job, data_job, training_job, evaluation_job],
     sensors=[new_raw_videos],
     resources={"lipsync": LipsyncProject()},
 )

@@ -20,5 +20,10 @@ data_job = dg.define_asset_job(
 )  # fmt: skip
 training_job = dg.define_asset_job(
     "training_job", selection=TRAINING_STAGES, executor_def=dg.in_process_executor,
-    description="Shards to registered models: the expert, then our generator and the Wav2Lip baseline.",
+    description="Shards to registered models: the expert and the evaluator, then our generator and the Wav2Lip "
+    "baseline.",
+)  # fmt: skip
+evaluation_job = dg.define_asset_job(
+    "evaluation_job", selection=["evaluation", "benchmark"], executor_def=dg.in_process_executor,
+    description="Registered models to the benchmark report: every metric on the held-out clips, then the report.",
 )  # fmt: skip

@@ -1,13 +1,15 @@
-"""The main job, as ``make run`` runs it: corpus, every video partition, shards, then training.
+"""The main job, as ``make run`` runs it: corpus, every video partition, shards, training,
+evaluation and the benchmark report.
 
-Three runs on the project's persistent instance, launched from the workspace's code
+Four runs on the project's persistent instance, launched from the workspace's code
 location like runs started in the UI (:mod:`pipelines.launch`), so they appear in the
 Overview timeline and on the Jobs page with their materializations and metadata:
 ``corpus_job``; then the new raw videos become ``videos`` partitions (what the sensor does);
 then ``data_job`` over the whole partition range in one run (the runners skip videos that
-are already up to date); then ``training_job``: the expert, our generator and the Wav2Lip
-baseline, each registered. The project root reaches the runs as the ``lipsync`` resource's
-config, so a project other than this checkout (a test's) runs the same code.
+are already up to date); then ``training_job``: the expert and the evaluator, our generator
+and the Wav2Lip baseline, each registered; then ``evaluation_job``: the evaluation and the
+benchmark report. The project root reaches the runs as the ``lipsync`` resource's config,
+so a project other than this checkout (a test's) runs the same code.
 """
 
 from __future__ import annotations
@@ -54,6 +56,8 @@ def run_main_job(
             runs["data_job"] = _execute(workspace, "data_job", run_config, range_tags(keys))
         if with_training and runs.get("data_job", {}).get("success"):
             runs["training_job"] = _execute(workspace, "training_job", run_config, {})
+            if runs["training_job"]["success"]:
+                runs["evaluation_job"] = _execute(workspace, "evaluation_job", run_config, {})
     return {
         "success": all(r["success"] for r in runs.values()),
         "runs": runs,
@@ -87,6 +91,9 @@ def _results(project: Project) -> dict:
             }
     if models:
         out["models"] = models
+    report = project.layout.benchmark / "benchmark.md"
+    if report.exists():
+        out["report"] = str(project.layout.benchmark / "benchmark.html")
     if project.layout.shards_manifest.exists():
         manifest = json.loads(project.layout.shards_manifest.read_text())
         out["shards"] = {

@@ -13,7 +13,8 @@ from lipsync.project import Project, open_project
 ROOT = Path(__file__).resolve().parents[1]
 
 # The smallest corpus the whole graph runs on: one train, one val and one test speaker
-# (the test speaker's photo is never seen in training), short clips.
+# (the test speaker's photo is never seen in training), two short clips each (so the
+# evaluation has another clip's audio to dub with).
 
 
 def _loop(steps: int, batch: int) -> dict:
@@ -23,7 +24,7 @@ def _loop(steps: int, batch: int) -> dict:
 TINY = {
     "corpus": {
         "speakers": 3,
-        "clips_per_speaker": 1,
+        "clips_per_speaker": 2,
         "min_seconds": 1.6,
         "max_seconds": 2.0,
         "test_speakers": 1,
@@ -36,7 +37,9 @@ TINY = {
         "syncnet_expert": _loop(4, 4) | {"eval_pairs": 16},
         "generator": _loop(3, 2) | {"eval_windows": 4, "sync_start": 1},
         "wav2lip_baseline": _loop(2, 2) | {"eval_windows": 2, "sync_start": 1},
+        "syncnet_evaluator": _loop(3, 4),
     },
+    "evaluation": {"identity_frames": 2, "landmark_every": 2, "strip_frames": 3},
 }
 
 

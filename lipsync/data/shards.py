@@ -7,7 +7,9 @@ its mel slice and metadata. Tar members (``<key>.<ext>``):
 - ``mel.npy``: float32 (80, 16 * T / 5), mel frames ``int(80*start/25)`` onwards
 - ``boxes.npy``: float32 (T, 4) face box x0, y0, x1, y1 in normalised-video pixels
 - ``landmarks.npy``: float32 (T, 5, 2) eyes, nose, mouth corners, same pixels
-- ``json``: video id, speaker, clip, split, start frame, fps
+- ``audio.npy``: int16 (T * sample_rate / fps,) the segment's 16-bit PCM from its first frame
+  (the SyncNet evaluator reads MFCC computed from it); absent in samples written without it
+- ``json``: video id, speaker, clip, split, start frame, fps, sample rate
 
 Keys are ``<video_id>_<start:06d>`` (no dots, as WebDataset requires). Members carry a fixed
 modification time so identical samples give byte-identical shards.
@@ -28,6 +30,7 @@ import webdataset as wds
 from lipsync.atomic import atomic_path
 
 ARRAY_MEMBERS = ("frames", "mel", "boxes", "landmarks")
+OPTIONAL_MEMBERS = ("audio",)
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class Sample:
     boxes: np.ndarray  # float32 (T, 4)
     landmarks: np.ndarray  # float32 (T, 5, 2)
     meta: dict
+    audio: np.ndarray | None = None  # int16 (T * sample_rate / fps,) or None
 
 
 def _npy(array: np.ndarray) -> bytes:
@@ -50,12 +54,16 @@ def encode_sample(sample: Sample) -> dict:
     out = {"__key__": sample.key, "json": json.dumps(sample.meta, sort_keys=True).encode()}
     for name in ARRAY_MEMBERS:
         out[f"{name}.npy"] = _npy(getattr(sample, name))
+    for name in OPTIONAL_MEMBERS:
+        if getattr(sample, name) is not None:
+            out[f"{name}.npy"] = _npy(getattr(sample, name))
     return out
 
 
 def decode_sample(raw: dict) -> Sample:
     """Inverse of :func:`encode_sample` for a dict of tar member bytes."""
-    arrays = {n: np.load(io.BytesIO(raw[f"{n}.npy"]), allow_pickle=False) for n in ARRAY_MEMBERS}
+    names = [*ARRAY_MEMBERS, *(n for n in OPTIONAL_MEMBERS if f"{n}.npy" in raw)]
+    arrays = {n: np.load(io.BytesIO(raw[f"{n}.npy"]), allow_pickle=False) for n in names}
     return Sample(key=raw["__key__"], meta=json.loads(raw["json"]), **arrays)
 
 

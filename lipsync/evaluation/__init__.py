@@ -17,67 +17,49 @@ trackers here. Metric figures name their conventions in each module's docstring.
 | ``temporal`` | flicker of the mouth pixels and jitter of the mouth landmarks, generated vs real |
 """
 
-from lipsync.evaluation.identity import FaceIdentity, IdentityDistance
-from lipsync.evaluation.image import ImageScores, box_slices, image_scores, psnr, ssim
-from lipsync.evaluation.landmarks import (
-    FaceLandmarker,
-    FaceLandmarks,
-    LandmarkDistance,
-    face_model_file,
-    inter_ocular,
-    mouth_landmark_distance,
-)
-from lipsync.evaluation.lpips_distance import LpipsMetric, LpipsScores, alexnet_path, weights_problem
-from lipsync.evaluation.mfcc import mfcc, mfcc_windows, window_count
-from lipsync.evaluation.settings import (
-    FaceSettings,
-    ImageSettings,
-    LpipsSettings,
-    SyncNetV2Settings,
-    SyncSettings,
-)
-from lipsync.evaluation.sync import SyncScores, mean_over_clips, offset_distances, sync_scores
-from lipsync.evaluation.sync_clip import SyncEvaluator, evaluator_frames, score_clip
-from lipsync.evaluation.syncnet_v2 import OFFICIAL_SYNCNET_V2, SyncNetV2, load_syncnet_v2
-from lipsync.evaluation.temporal import TemporalChange, landmark_jitter, mouth_flicker
+from lipsync.lazy_exports import lazy_exports
 
-__all__ = [
-    "OFFICIAL_SYNCNET_V2",
-    "FaceIdentity",
-    "FaceLandmarker",
-    "FaceLandmarks",
-    "FaceSettings",
-    "IdentityDistance",
-    "ImageScores",
-    "ImageSettings",
-    "LandmarkDistance",
-    "LpipsMetric",
-    "LpipsScores",
-    "LpipsSettings",
-    "SyncEvaluator",
-    "SyncNetV2",
-    "SyncNetV2Settings",
-    "SyncScores",
-    "SyncSettings",
-    "TemporalChange",
-    "alexnet_path",
-    "box_slices",
-    "evaluator_frames",
-    "face_model_file",
-    "image_scores",
-    "inter_ocular",
-    "landmark_jitter",
-    "load_syncnet_v2",
-    "mean_over_clips",
-    "mfcc",
-    "mfcc_windows",
-    "mouth_flicker",
-    "mouth_landmark_distance",
-    "offset_distances",
-    "psnr",
-    "score_clip",
-    "ssim",
-    "sync_scores",
-    "weights_problem",
-    "window_count",
-]
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "FaceIdentity": "lipsync.evaluation.identity",
+        "FaceLandmarker": "lipsync.evaluation.landmarks",
+        "FaceLandmarks": "lipsync.evaluation.landmarks",
+        "FaceSettings": "lipsync.evaluation.settings",
+        "IdentityDistance": "lipsync.evaluation.identity",
+        "ImageScores": "lipsync.evaluation.image",
+        "ImageSettings": "lipsync.evaluation.settings",
+        "LandmarkDistance": "lipsync.evaluation.landmarks",
+        "LpipsMetric": "lipsync.evaluation.lpips_distance",
+        "LpipsScores": "lipsync.evaluation.lpips_distance",
+        "LpipsSettings": "lipsync.evaluation.settings",
+        "OFFICIAL_SYNCNET_V2": "lipsync.evaluation.syncnet_v2",
+        "SyncEvaluator": "lipsync.evaluation.sync_clip",
+        "SyncNetV2": "lipsync.evaluation.syncnet_v2",
+        "SyncNetV2Settings": "lipsync.evaluation.settings",
+        "SyncScores": "lipsync.evaluation.sync",
+        "SyncSettings": "lipsync.evaluation.settings",
+        "TemporalChange": "lipsync.evaluation.temporal",
+        "alexnet_path": "lipsync.evaluation.lpips_distance",
+        "box_slices": "lipsync.evaluation.image",
+        "evaluator_frames": "lipsync.evaluation.sync_clip",
+        "face_model_file": "lipsync.evaluation.landmarks",
+        "image_scores": "lipsync.evaluation.image",
+        "inter_ocular": "lipsync.evaluation.landmarks",
+        "landmark_jitter": "lipsync.evaluation.temporal",
+        "load_syncnet_v2": "lipsync.evaluation.syncnet_v2",
+        "mean_over_clips": "lipsync.evaluation.sync",
+        "mfcc": "lipsync.evaluation.mfcc",
+        "mfcc_windows": "lipsync.evaluation.mfcc",
+        "mouth_flicker": "lipsync.evaluation.temporal",
+        "mouth_landmark_distance": "lipsync.evaluation.landmarks",
+        "offset_distances": "lipsync.evaluation.sync",
+        "psnr": "lipsync.evaluation.image",
+        "score_clip": "lipsync.evaluation.sync_clip",
+        "ssim": "lipsync.evaluation.image",
+        "sync_scores": "lipsync.evaluation.sync",
+        "weights_problem": "lipsync.evaluation.lpips_distance",
+        "window_count": "lipsync.evaluation.mfcc",
+    },
+)
+__all__ = sorted(__dir__())

@@ -100,3 +100,58 @@ class FaceSettings:
     landmark_upscale: int
     identity_jitters: int
     same_person_threshold: float
+
+
+@dataclass(frozen=True)
+class SelfCheckSettings:
+    """Checks that the evaluator measures sync, on the real clips (see
+    :mod:`lipsync.evaluation.self_checks`). shifts: audio shifts in frames that must be found;
+    tolerance: frames an offset may miss by; min_share: share of clips each check needs."""
+
+    shifts: tuple[int, ...]
+    tolerance: int
+    min_share: float
+
+
+@dataclass(frozen=True)
+class EvaluationSettings:
+    """The ``evaluation`` section of ``params.yaml``.
+
+    split: the shard split whose clips are scored (``test``: held-out speakers).
+    evaluator_file: path of an official ``syncnet_v2.model``; null uses the evaluator the
+        ``syncnet_evaluator`` stage registered. wav2lip_file: path of the official
+        ``wav2lip.pth`` / ``wav2lip_gan.pth`` for the report's official row; null: no such row.
+    reference_offset: the reference frame of target frame f is (f + offset x T) mod T, a frame
+        from elsewhere in the same clip (never the target's own mouth).
+    batch: frames per generator forward. landmark_every: frames between dlib landmark
+        measurements (LMD, jitter). identity_frames: frames per clip for the identity distance.
+    """
+
+    split: Literal["train", "val", "test"]
+    evaluator_file: str | None
+    wav2lip_file: str | None
+    reference_offset: float
+    batch: int
+    landmark_every: int
+    identity_frames: int
+    strip_frames: int
+    sync: SyncSettings
+    image: ImageSettings
+    lpips: LpipsSettings
+    faces: FaceSettings
+    self_checks: SelfCheckSettings
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.reference_offset < 1.0:
+            raise ValueError(f"evaluation.reference_offset must be in (0, 1), got {self.reference_offset}")
+        if self.landmark_every < 1 or self.identity_frames < 1 or self.batch < 1:
+            raise ValueError("evaluation.landmark_every, identity_frames and batch must be >= 1")
+
+
+@dataclass(frozen=True)
+class BenchmarkSettings:
+    """The ``benchmark`` section: how the report draws. dpi: of its figures (PNG);
+    zoom: pixels per crop pixel in the frame strip (96 px crops are small on a page)."""
+
+    dpi: int
+    zoom: int

@@ -48,16 +48,8 @@ def evaluator_frames(faces: np.ndarray, size: int, channel_order: str) -> Tensor
     return torch.from_numpy(np.ascontiguousarray(out.transpose(3, 0, 1, 2))).float()  # (3, T, S, S)
 
 
-def score_clip(
-    model: SyncEvaluator, faces: np.ndarray, audio: np.ndarray, clip_id: str, settings: SyncSettings
-) -> SyncScores:
-    """LSE-D, LSE-C, offset and per-offset curve of one clip (see :mod:`lipsync.evaluation.sync`).
-
-    faces: uint8 (T, H, W, 3) RGB square face crops at 25 fps; audio: float32 (N,) mono 16 kHz
-    in [-1, 1]; clip_id names the clip in errors. Windows are scored ``settings.batch_size`` at
-    a time under ``torch.inference_mode``; an ``nn.Module`` is switched to ``eval()`` first.
-    Raises ValueError naming ``clip_id`` when the clip holds no complete sync window.
-    """
+def check_clip(faces: np.ndarray, audio: np.ndarray, clip_id: str) -> int:
+    """The clip's window count; ValueError naming ``clip_id`` for bad arrays or a clip too short."""
     if faces.ndim != 4 or faces.shape[-1] != 3 or faces.dtype != np.uint8 or audio.ndim != 1:
         raise ValueError(
             f"clip {clip_id}: expected uint8 faces (T, H, W, 3) and mono audio (N,), "
@@ -70,19 +62,49 @@ def score_clip(
             f"{len(audio) / SAMPLES_PER_FRAME:.1f} frames of audio; the protocol needs at least "
             f"{WINDOW_FRAMES + 1} of both (0.24 s at 25 fps)"
         )
+    return windows
+
+
+def face_embeddings(model: SyncEvaluator, faces: np.ndarray, windows: int, batch_size: int) -> Tensor:
+    """float (W, D) embeddings of the first ``windows`` 5-frame windows of uint8 (T, H, W, 3) crops."""
     if isinstance(model, nn.Module):
         model.eval()
-    device = _device(model)
-    features = mfcc(audio)  # (13, T_m)
-    video, sound = [], []
+    device, out = _device(model), []
     with torch.inference_mode():
-        for first in range(0, windows, settings.batch_size):
-            starts = np.arange(first, min(windows, first + settings.batch_size))  # (B,)
-            frames = evaluator_frames(faces[first : starts[-1] + WINDOW_FRAMES], model.face_size, model.channel_order)
+        for first in range(0, windows, batch_size):
+            last = min(windows, first + batch_size)
+            frames = evaluator_frames(faces[first : last - 1 + WINDOW_FRAMES], model.face_size, model.channel_order)
             clips = frames.unfold(1, WINDOW_FRAMES, 1).permute(1, 0, 4, 2, 3)  # (B, 3, 5, S, S)
-            video.append(model.embed_faces(clips.contiguous().to(device)).cpu())
-            sound.append(model.embed_audio(torch.from_numpy(mfcc_windows(features, starts)).to(device)).cpu())
-    return sync_scores(torch.cat(video), torch.cat(sound), settings.max_offset)
+            out.append(model.embed_faces(clips.contiguous().to(device)).cpu())
+    return torch.cat(out)
+
+
+def audio_embeddings(model: SyncEvaluator, audio: np.ndarray, windows: int, batch_size: int) -> Tensor:
+    """float (W, D) embeddings of the first ``windows`` MFCC windows of float32 (N,) 16 kHz audio."""
+    if isinstance(model, nn.Module):
+        model.eval()
+    device, features, out = _device(model), mfcc(audio), []
+    with torch.inference_mode():
+        for first in range(0, windows, batch_size):
+            starts = np.arange(first, min(windows, first + batch_size))  # (B,)
+            out.append(model.embed_audio(torch.from_numpy(mfcc_windows(features, starts)).to(device)).cpu())
+    return torch.cat(out)
+
+
+def score_clip(
+    model: SyncEvaluator, faces: np.ndarray, audio: np.ndarray, clip_id: str, settings: SyncSettings
+) -> SyncScores:
+    """LSE-D, LSE-C, offset and per-offset curve of one clip (see :mod:`lipsync.evaluation.sync`).
+
+    faces: uint8 (T, H, W, 3) RGB square face crops at 25 fps; audio: float32 (N,) mono 16 kHz
+    in [-1, 1]; clip_id names the clip in errors. Windows are scored ``settings.batch_size`` at
+    a time under ``torch.inference_mode``; an ``nn.Module`` is switched to ``eval()`` first.
+    Raises ValueError naming ``clip_id`` when the clip holds no complete sync window.
+    """
+    windows = check_clip(faces, audio, clip_id)
+    video = face_embeddings(model, faces, windows, settings.batch_size)
+    sound = audio_embeddings(model, audio, windows, settings.batch_size)
+    return sync_scores(video, sound, settings.max_offset)
 
 
 def _device(model: object) -> torch.device:

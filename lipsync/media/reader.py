@@ -66,6 +66,12 @@ def read_wav(path: Path) -> tuple[np.ndarray, int]:
     return audio, rate
 
 
+def read_pcm16(path: Path) -> tuple[np.ndarray, int]:
+    """A mono wav written by ``ingest`` as its 16-bit samples: (int16 (N,), sample_rate)."""
+    audio, rate = soundfile.read(str(path), dtype="int16", always_2d=False)
+    return audio, rate
+
+
 def fit_length(audio: np.ndarray, samples: int) -> np.ndarray:
     """Trim or zero-pad ``audio`` to exactly ``samples`` (AAC adds priming/padding samples)."""
     if len(audio) >= samples:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lipsync.evaluation.settings import SyncNetV2Settings
 from lipsync.models.generator.settings import DiscriminatorSettings, GeneratorSettings
 
 
@@ -29,8 +30,10 @@ class SyncNetSettings:
 @dataclass(frozen=True)
 class ModelsSettings:
     """generator: :class:`LipSyncGenerator`; discriminator: the optional PatchGAN;
-    syncnet: the lip-sync expert (slim on CPU, reference width on a GPU)."""
+    syncnet: the lip-sync expert (slim on CPU, reference width on a GPU); syncnet_evaluator:
+    the LSE evaluator, syncnet_python's network (:class:`lipsync.evaluation.SyncNetV2`)."""
 
     generator: GeneratorSettings
     discriminator: DiscriminatorSettings
     syncnet: SyncNetSettings
+    syncnet_evaluator: SyncNetV2Settings

@@ -20,12 +20,15 @@ def run(params: Params, layout: Layout, progress: bool = False) -> dict:
     from lipsync.training.generator import train_generator
 
     settings = params.training.generator
-    torch.manual_seed(params.training.seed)
     expert, expert_ref = load_expert(params, layout, STAGE)
+    stage = TrainingStage(STAGE, params, layout, inputs={"expert": expert_ref})
+    if stage.finished() is not None:  # the same training is done and registered
+        return stage.result
+    torch.manual_seed(params.training.seed)
     model = LipSyncGenerator(params.models.generator)
     critic = PatchDiscriminator(params.models.discriminator) if settings.adversarial.enabled else None
     mouth_boxes = MouthBoxes(params, layout)
-    with TrainingStage(STAGE, params, layout, inputs={"expert": expert_ref}) as stage:
+    with stage:
         summary = train_generator(model, expert, settings, stage.source, stage.setup, mouth_boxes, critic)
         stage.register(summary, model.cpu().eval(), input_example(params, ours=True), mouth_boxes=mouth_boxes.source)
     return stage.result

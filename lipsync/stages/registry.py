@@ -27,6 +27,8 @@ class Stage:
         and, for training stages, what MLflow logs, under the same dotted names.
     architecture: the ``models.*`` section of the model it trains, if any.
     registered_model: the MLflow registered model name (global, so it carries the product's name).
+    code: the sources it runs (files or folders): DVC's code deps, and for training stages part
+        of the fingerprint that decides whether a registered model is still current.
     """
 
     name: str
@@ -34,32 +36,63 @@ class Stage:
     group: str
     upstream: tuple[str, ...]
     params: tuple[str, ...]
+    code: tuple[str, ...] = ()
     architecture: str | None = None
     registered_model: str | None = None
 
 
+TRAINING_CODE = ("lipsync/stages/training_stage.py", "lipsync/training", "lipsync/models")
+GENERATOR_CODE = ("lipsync/stages/generator_inputs.py", "lipsync/stages/mouth_truth.py", *TRAINING_CODE)
+
 STAGES: tuple[Stage, ...] = (
-    Stage("corpus", "whole", "data", (), ("format", "corpus")),
-    Stage("ingest", "per_video", "data", ("corpus",), ("format", "ingest")),
-    Stage("faces", "per_video", "data", ("ingest",), ("format", "faces")),
-    Stage("mel", "per_video", "data", ("ingest",), ("format", "mel")),
-    Stage("shards", "whole", "data", ("faces", "mel"), ("seed", "format", "shards")),
+    Stage("corpus", "whole", "data", (), ("format", "corpus"),
+          code=("lipsync/stages/corpus.py", "lipsync/corpus", "lipsync/media/writer.py")),
+    Stage("ingest", "per_video", "data", ("corpus",), ("format", "ingest"),
+          code=("lipsync/stages/ingest.py", "lipsync/stages/per_video.py", "lipsync/ingest", "lipsync/media")),
+    Stage("faces", "per_video", "data", ("ingest",), ("format", "faces"),
+          code=("lipsync/stages/faces.py", "lipsync/stages/per_video.py", "lipsync/faces")),
+    Stage("mel", "per_video", "data", ("ingest",), ("format", "mel"),
+          code=("lipsync/stages/mel.py", "lipsync/stages/per_video.py", "lipsync/audio")),
+    Stage("shards", "whole", "data", ("faces", "mel"), ("seed", "format", "shards"),
+          code=("lipsync/stages/shards.py", "lipsync/data")),
     Stage(
         "syncnet_expert", "training", "training", ("shards",),
         ("format", "mel", "models.syncnet", "training.seed", "training.data", "training.syncnet_expert"),
+        code=("lipsync/stages/syncnet_expert.py", *TRAINING_CODE),
         architecture="models.syncnet", registered_model="syncnet-expert",
+    ),
+    Stage(
+        "syncnet_evaluator", "training", "evaluation", ("shards",),
+        ("format", "mel", "shards.segment_frames", "models.syncnet_evaluator", "training.data",
+         "training.syncnet_evaluator"),
+        code=("lipsync/stages/syncnet_evaluator.py", "lipsync/evaluation/syncnet_v2.py", "lipsync/evaluation/mfcc.py",
+              *TRAINING_CODE),
+        architecture="models.syncnet_evaluator", registered_model="syncnet-evaluator",
     ),
     Stage(
         "generator", "training", "training", ("shards", "syncnet_expert"),
         ("format", "mel", "faces.crop", "models.generator", "models.discriminator", "models.syncnet",
          "training.seed", "training.data", "training.mouth_box", "training.generator"),
+        code=("lipsync/stages/generator.py", *GENERATOR_CODE),
         architecture="models.generator", registered_model="lipsync-generator",
     ),
     Stage(
         "wav2lip_baseline", "training", "training", ("shards", "syncnet_expert"),
         ("format", "mel", "faces.crop", "models.syncnet", "training.seed", "training.data", "training.mouth_box",
          "training.wav2lip_baseline"),
+        code=("lipsync/stages/wav2lip_baseline.py", *GENERATOR_CODE),
         registered_model="wav2lip-baseline",
+    ),
+    Stage(
+        "evaluation", "whole", "evaluation", ("shards", "syncnet_evaluator", "generator", "wav2lip_baseline"),
+        ("format", "mel", "faces.crop", "training.mouth_box", "models.generator", "models.syncnet_evaluator",
+         "evaluation"),
+        code=("lipsync/stages/evaluation.py", "lipsync/stages/evaluation_inputs.py",
+              "lipsync/stages/evaluation_summary.py", "lipsync/stages/mouth_truth.py", "lipsync/evaluation"),
+    ),
+    Stage(
+        "benchmark", "whole", "evaluation", ("evaluation",), ("format", "models.generator", "evaluation", "benchmark"),
+        code=("lipsync/stages/benchmark.py", "lipsync/evaluation/report.py"),
     ),
 )  # fmt: skip
 

@@ -1,6 +1,7 @@
 """Stage ``shards``: WebDataset tar shards per split (train/val/test) and their manifest.
 
-Samples are face-run segments of ``shards.segment_frames`` frames with their mel slice.
+Samples are face-run segments of ``shards.segment_frames`` frames with their mel slice and
+their 16-bit audio (the SyncNet evaluator's input).
 Each split gets at least ``shards.readers`` (reader processes x workers) shards with equal
 sample counts (so every rank and worker sees the same number), in a seeded order. The whole set is
 written into a temporary folder and swapped in, so readers never see a half-written set.
@@ -24,6 +25,7 @@ from lipsync.config import Params, section_hash
 from lipsync.data.shards import Sample, data_version, write_shard
 from lipsync.data.splits import segment_bounds, speaker_split
 from lipsync.layout import SPLITS, Layout
+from lipsync.media.reader import read_pcm16
 from lipsync.stages import records as rec
 
 log = logging.getLogger("lipsync")
@@ -114,6 +116,7 @@ def _write_split(rows: pd.DataFrame, split: str, params: Params, layout: Layout,
         "shards": shards,
         "speakers": sorted(set(rows.speaker)),
         "videos": int(rows.video_id.nunique()),
+        "video_ids": sorted(set(rows.video_id)),
         "wanted_shards": wanted,
     }
 
@@ -132,6 +135,7 @@ class _VideoCache:
                 "boxes": track["boxes"],
                 "landmarks": track["landmarks"],
                 "mel": np.load(self.layout.mel_features(video_id), mmap_mode="r"),
+                "audio": read_pcm16(self.layout.normalised_audio(video_id))[0],
             }
         return self.videos[video_id]
 
@@ -144,6 +148,10 @@ class _VideoCache:
         if mel.shape[1] < width:  # the clip's audio ends inside the last window: pad with silence
             pad = np.full((mel.shape[0], width - mel.shape[1]), -self.params.mel.max_abs_value, np.float32)
             mel = np.concatenate([mel, pad], axis=1)
+        per_frame = self.params.format.sample_rate // fps
+        audio = np.zeros((stop - start) * per_frame, np.int16)  # silence past the end of the audio
+        clip = d["audio"][start * per_frame : stop * per_frame]
+        audio[: len(clip)] = clip
         meta = {
             "video_id": row["video_id"],
             "speaker": row["speaker"],
@@ -153,6 +161,7 @@ class _VideoCache:
             "frames": stop - start,
             "fps": fps,
             "mel_start": m0,
+            "sample_rate": self.params.format.sample_rate,
         }
         return Sample(
             row["key"],
@@ -161,6 +170,7 @@ class _VideoCache:
             d["boxes"][start:stop].astype(np.float32),
             d["landmarks"][start:stop].astype(np.float32),
             meta,
+            audio,
         )
 
 

@@ -18,9 +18,12 @@ def run(params: Params, layout: Layout, progress: bool = False) -> dict:
     from lipsync.models import SyncNet
     from lipsync.training.expert import train_expert
 
+    stage = TrainingStage(STAGE, params, layout)
+    if stage.finished() is not None:  # the same training is done and registered
+        return stage.result
     torch.manual_seed(params.training.seed)
     syncnet = SyncNet(params.models.syncnet)
-    with TrainingStage(STAGE, params, layout) as stage:
+    with stage:
         summary = train_expert(syncnet, params.training.syncnet_expert, stage.source, stage.setup)
         stage.register(summary, syncnet.cpu().eval(), input_example(params))
     return stage.result

@@ -1,26 +1,31 @@
 """The one runner shape of every training stage (``syncnet_expert``, ``generator``,
 ``wav2lip_baseline``): a context manager around one MLflow-tracked training.
 
-    with TrainingStage("generator", params, layout, inputs={"expert": expert_ref}) as stage:
-        summary = train_generator(model, expert, params.training.generator, stage.source, stage.setup, ...)
-        stage.register(summary, model, example)
+    stage = TrainingStage("generator", params, layout, inputs={"expert": expert_ref})
+    if stage.finished() is None:  # else: the same training is done and registered
+        with stage:
+            summary = train_generator(model, expert, params.training.generator, stage.source, stage.setup, ...)
+            stage.register(summary, model, example)
     result = stage.result  # also written to result.json, once, when the block succeeds
 
-On entry it reads the shard manifest (its ``data_version`` tags the run), computes the
-fingerprint of what this training depends on (the params the registry lists for the
-stage, the data version and the models it takes as ``inputs``), keeps the checkpoints
-only when they were written for that fingerprint (so a killed run resumes and a changed
-one starts afresh), and opens the MLflow run with those params under their ``params.yaml``
-names. Inside the block the stage calls its trainer one way down, with :attr:`source`
-(shards, views, timing, seed) and :attr:`setup` (files, device, tracking callbacks).
-:meth:`register` logs the final checkpoint, the metrics file and the model, registered
-under the stage's model name. On exit the run is closed (FINISHED, or FAILED/KILLED) and,
+The fingerprint of a training is what it depends on: the params the registry lists for the
+stage, its code (the registry's ``code`` paths), the shard data version and the models it
+takes as ``inputs``. :meth:`finished` returns the previous result when that fingerprint is
+unchanged (nothing is trained or registered again, so the registry keeps one version per
+distinct training). On entry the checkpoints are kept only when they were written for the
+fingerprint (so a killed run resumes and a changed one starts afresh), and the MLflow run
+opens with those params under their ``params.yaml`` names. Inside the block the stage
+calls its trainer one way down, with :attr:`source` (shards, views, timing, seed) and
+:attr:`setup` (files, device, tracking callbacks). :meth:`register` logs the final
+checkpoint, the metrics file and the model, registered under the stage's model name. On
+exit the run is closed (FINISHED, or FAILED/KILLED) and,
 on success, ``result.json`` names the registered version: downstream stages read that
 file, so a model is always passed by identity, never as "the latest".
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import time
@@ -34,6 +39,8 @@ from lipsync.stages.registry import stage as registry_entry
 from lipsync.training.distributed import setup as device_setup
 from lipsync.training.task import Callbacks, RunPaths, RunSetup, ShardSource, TrainingSummary
 from lipsync.training.windows import WindowGeometry
+
+SOURCE_ROOT = Path(__file__).resolve().parents[2]  # the checkout holding lipsync/ (not the data project)
 
 
 def window_geometry(params: Params) -> WindowGeometry:
@@ -64,18 +71,38 @@ class TrainingStage:
         self.entry = registry_entry(name)
         self.name, self.params, self.layout, self.inputs = name, params, layout, inputs or {}
         self.result: dict | None = None
+        self.data_version = shard_data_version(layout)
+        self.tracked = select_sections(params, self.entry.params)
+        self.code_version = code_hash(SOURCE_ROOT, self.entry.code)
+        self.fingerprint = section_hash((self.tracked, self.code_version, self.data_version, self.inputs))
+
+    def finished(self) -> dict | None:
+        """The previous result when this very training (same fingerprint) is done and its
+        registered version still exists; None when it must run. Sets :attr:`result`."""
+        path = self.layout.model_result(self.name)
+        if not path.exists():
+            return None
+        previous = json.loads(path.read_text())
+        if previous.get("fingerprint") != self.fingerprint or not self._registered(previous["model"]):
+            return None
+        self.result = previous | {"up_to_date": True}
+        return self.result
+
+    def _registered(self, ref: dict) -> bool:
+        from lipsync.tracking import open_tracking, registered_version_exists
+
+        return registered_version_exists(open_tracking(self.layout.mlruns), ref)
 
     def __enter__(self) -> TrainingStage:
         from lipsync.tracking import TrainingRun, ensure_experiment, git_commit, open_tracking
 
         self.started = time.perf_counter()
-        self.data_version = shard_data_version(self.layout)
-        tracked = select_sections(self.params, self.entry.params)
-        self.fingerprint = section_hash((tracked, self.data_version, self.inputs))
+        tracked = self.tracked
         paths = self._run_paths()
         client = open_tracking(self.layout.mlruns)
         experiment = ensure_experiment(client, self.name, self.layout.mlruns)
-        tags = {"data_version": self.data_version, "git_commit": git_commit(self.layout.root), "model_kind": self.name}
+        tags = {"data_version": self.data_version, "git_commit": git_commit(self.layout.root), "model_kind": self.name,
+                "code_version": self.code_version}  # fmt: skip
         tags |= {f"input.{key}": _describe(ref) for key, ref in self.inputs.items()}
         self.experiment = experiment
         self.run = TrainingRun(client, experiment, f"{self.name}-{self.fingerprint[:8]}", tracked, tags).__enter__()
@@ -106,6 +133,8 @@ class TrainingStage:
             "experiment_id": self.experiment,
             "data_version": self.data_version,
             "fingerprint": self.fingerprint,
+            "code_version": self.code_version,
+            "up_to_date": False,
             "steps": summary.step,
             "resumed_from": summary.resumed_from,
             "train_seconds": round(summary.seconds, 1),
@@ -162,6 +191,18 @@ def eval_constants() -> frozenset[str]:
     from lipsync.training.generator_eval import CONSTANT_METRICS as GENERATOR
 
     return EXPERT | GENERATOR
+
+
+def code_hash(root: Path, paths: tuple[str, ...]) -> str:
+    """Hash of the Python sources under ``paths`` (files or folders, relative to ``root``)."""
+    digest = hashlib.sha256()
+    for rel in paths:
+        target = root / rel
+        files = sorted(target.rglob("*.py")) if target.is_dir() else [target]
+        for file in files:
+            digest.update(file.relative_to(root).as_posix().encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _describe(ref: dict) -> str:

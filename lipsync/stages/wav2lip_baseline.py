@@ -22,12 +22,15 @@ def run(params: Params, layout: Layout, progress: bool = False) -> dict:
     from lipsync.training.generator import train_generator
 
     settings = params.training.wav2lip_baseline
-    torch.manual_seed(params.training.seed)
     expert, expert_ref = load_expert(params, layout, STAGE)
+    stage = TrainingStage(STAGE, params, layout, inputs={"expert": expert_ref})
+    if stage.finished() is not None:  # the same training is done and registered
+        return stage.result
+    torch.manual_seed(params.training.seed)
     model = Wav2Lip()
     critic = Wav2LipDiscQual() if settings.adversarial.enabled else None
     mouth_boxes = MouthBoxes(params, layout)
-    with TrainingStage(STAGE, params, layout, inputs={"expert": expert_ref}) as stage:
+    with stage:
         summary = train_generator(model, expert, settings, stage.source, stage.setup, mouth_boxes, critic)
         stage.register(summary, model.cpu().eval(), input_example(params, ours=False), mouth_boxes=mouth_boxes.source)
     return stage.result

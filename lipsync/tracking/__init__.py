@@ -43,6 +43,7 @@ __getattr__, __dir__ = lazy_exports(
         "open_tracking": "lipsync.tracking.store",
         "registered_models_url": "lipsync.tracking.ui_links",
         "run_url": "lipsync.tracking.ui_links",
+        "registered_version_exists": "lipsync.tracking.registry",
         "set_alias": "lipsync.tracking.registry",
         "tracking_uri": "lipsync.tracking.store",
     },

@@ -54,3 +54,14 @@ def compare_versions(client: MlflowClient, name: str, metric: str) -> list[dict[
             }
         )
     return sorted(rows, key=lambda row: row["version"])
+
+
+def registered_version_exists(client: MlflowClient, ref: dict) -> bool:
+    """Whether version ``ref['version']`` of ``ref['name']`` exists and was logged by ``ref['run_id']``."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        version = client.get_model_version(ref["name"], str(ref["version"]))
+    except MlflowException:
+        return False
+    return version.run_id == ref["run_id"]

@@ -104,6 +104,15 @@ class ExpertTrainingSettings:
 
 
 @dataclass(frozen=True)
+class EvaluatorTrainingSettings:
+    """The SyncNet evaluator (``syncnet_evaluator``): its own seed (views, order, init), so it
+    shares no randomness with the models it judges."""
+
+    loop: LoopSettings
+    seed: int
+
+
+@dataclass(frozen=True)
 class AdversarialSettings:
     """The adversarial term on the lower face. enabled: the one switch; it builds our PatchGAN
     (``models.discriminator``) for ``generator`` and the published ``Wav2Lip_disc_qual`` for
@@ -158,12 +167,14 @@ class MouthBoxSettings:
 
 @dataclass(frozen=True)
 class TrainingSettings:
-    """One section per training stage, named as the stage (``syncnet_expert``, ``generator``,
-    ``wav2lip_baseline``), plus what they share: the seed, the data views, the mouth boxes."""
+    """One section per training stage, named as the stage (``syncnet_expert``,
+    ``syncnet_evaluator``, ``generator``, ``wav2lip_baseline``), plus what they share: the
+    seed, the data views, the mouth boxes."""
 
     seed: int
     data: DataSettings
     syncnet_expert: ExpertTrainingSettings
+    syncnet_evaluator: EvaluatorTrainingSettings
     generator: GeneratorTrainingSettings
     wav2lip_baseline: GeneratorTrainingSettings
     mouth_box: MouthBoxSettings

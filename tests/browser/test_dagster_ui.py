@@ -10,12 +10,14 @@ import time
 import pytest
 from playwright.sync_api import expect
 
+from lipsync.stages.registry import STAGES
 from tests.browser.pages import image_loaded, skip_dagster_welcome
+from tests.builders import TINY
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-ASSETS = ("corpus", "ingest", "faces", "mel", "shards", "syncnet_expert", "generator", "wav2lip_baseline")
-JOBS = ("corpus_job", "data_job", "training_job")
+ASSETS = tuple(stage.name for stage in STAGES)
+JOBS = ("corpus_job", "data_job", "training_job", "evaluation_job")
 
 
 def open_dagster(page, served, path: str) -> None:
@@ -40,7 +42,7 @@ def test_faces_partition_names_its_speaker_and_clip(page, served):
     open_dagster(page, served, "/assets/faces")
     speakers = [f"spk0{i}-" for i in range(3)]
     expect(metadata_row(page, "speaker")).to_contain_text(re.compile("|".join(speakers)))
-    expect(metadata_row(page, "clip")).to_contain_text("clip00")
+    expect(metadata_row(page, "clip")).to_contain_text(re.compile(r"clip0[0-9]"))
     expect(metadata_row(page, "face_frames")).to_contain_text(re.compile(r"\d+"))
     expect(page.get_by_text("lipsync", exact=True).first).to_be_visible()  # the owner
     for kind in ("PyTorch", "NumPy", "dvc"):
@@ -49,8 +51,9 @@ def test_faces_partition_names_its_speaker_and_clip(page, served):
 
 def test_faces_batch_shows_the_contact_sheet_once_per_run(page, served):
     open_dagster(page, served, "/assets/faces?view=events&type%5B0%5D=Observation")
-    expect(page.get_by_text("This run's batch of 3 videos")).to_be_visible()
-    expect(metadata_row(page, "processed")).to_contain_text("3")
+    videos = TINY["corpus"]["speakers"] * TINY["corpus"]["clips_per_speaker"]
+    expect(page.get_by_text(f"This run's batch of {videos} videos")).to_be_visible()
+    expect(metadata_row(page, "processed")).to_contain_text(str(videos))
     expect(metadata_row(page, "frames_per_second")).to_contain_text(re.compile(r"\d"))
     thumbnail = metadata_row(page, "contact_sheet").locator("img")
     expect(thumbnail).to_be_visible()
@@ -107,3 +110,17 @@ def test_data_run_page_shows_its_events_within_seconds(page, served):
     print(f"data run page: events shown {seconds:.1f} s after opening it")
     assert seconds < 30, f"the data run's events took {seconds:.1f} s to show"
     skip_dagster_welcome(page)
+
+
+def test_benchmark_materialization_shows_the_report_table_and_figures(page, served):
+    report = json.loads((served.project.layout.benchmark / "benchmark.json").read_text())
+    open_dagster(page, served, "/assets/benchmark")
+    ours = report["means"]["reconstruction"]["ours"]["lse_c"]
+    expect(metadata_row(page, "reconstruction/ours/lse_c")).to_contain_text(f"{ours:.3f}"[:4])
+    expect(metadata_row(page, "report")).to_contain_text("benchmark.html")
+    thumbnail = metadata_row(page, "curves").locator("img")
+    expect(thumbnail).to_be_visible()
+    table = metadata_row(page, "table")  # the report's table, rendered in place
+    for row in ("ground truth (real video, own audio)", "copy the reference (trivial generator)", "ours",
+                "Wav2Lip trained here"):  # fmt: skip
+        expect(table.get_by_text(row, exact=True)).to_be_visible()

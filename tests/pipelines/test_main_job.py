@@ -8,14 +8,18 @@ import pandas as pd
 import pytest
 import torch
 
+from lipsync.config import select_sections
 from lipsync.media.reader import read_audio, read_frames
 from lipsync.media.writer import write_mp4
+from lipsync.stages.registry import stage as stage_entry
 from lipsync.stages.registry import stages_of
+from lipsync.tracking import flatten_params
 from pipelines.instance import DAGSTER_YAML
 from pipelines.main_run import run_main_job
 from tests.builders import TINY, make_project
 
 REGISTERED = {s.name: s.registered_model for s in stages_of(kind="training")}
+VIDEOS = TINY["corpus"]["speakers"] * TINY["corpus"]["clips_per_speaker"]
 STEPS = {name: TINY["training"][name]["loop"]["steps"] for name in REGISTERED}
 
 
@@ -56,13 +60,13 @@ def partition_events(instance, asset: str, run_id: str) -> dict[str, dict]:
 
 def test_main_job_materializes_every_asset_with_metadata(tiny):
     project, instance, summary = tiny
-    assert summary["success"] and summary["partitions"] == 3
-    assert metadata(instance, "corpus")["videos"] == 3
+    assert summary["success"] and summary["partitions"] == VIDEOS
+    assert metadata(instance, "corpus")["videos"] == VIDEOS
     data_run = summary["runs"]["data_job"]["run_id"]
     videos = {row["video_id"]: row for row in pd.read_parquet(project.layout.ingest_manifest).to_dict("records")}
     for asset, figure in (("ingest", "frames"), ("faces", "face_frames"), ("mel", "mel_frames")):
         totals = batch(instance, asset, data_run)
-        assert totals["ok"] == 3 and totals["rejected"] == 0 and totals["processed"] == 3, (asset, totals)
+        assert totals["ok"] == VIDEOS and totals["rejected"] == 0 and totals["processed"] == VIDEOS, (asset, totals)
         assert totals["rejections"] == "none" and len(totals["data_version"]) == 16 and totals["run_seconds"] > 0
         per_video = partition_events(instance, asset, data_run)
         assert set(per_video) == set(videos)  # one materialization per partition, each with its own video
@@ -115,7 +119,7 @@ def test_training_registers_each_model_by_identity(tiny):
     from lipsync.tracking import ModelRef, load_state_dict, open_tracking
 
     project, instance, summary = tiny
-    assert set(summary["runs"]) == {"corpus_job", "data_job", "training_job"}
+    assert set(summary["runs"]) == {"corpus_job", "data_job", "training_job", "evaluation_job"}
     client = open_tracking(project.layout.mlruns)
     expert = json.loads(project.layout.model_result("syncnet_expert").read_text())
     for stage, name in REGISTERED.items():
@@ -132,23 +136,26 @@ def test_training_registers_each_model_by_identity(tiny):
         assert version.tags["data_version"] == result["data_version"] and version.tags["steps"] == str(STEPS[stage])
         run = client.get_run(ref.run_id)
         assert run.info.status == "FINISHED" and run.data.tags["data_version"] == meta["data_version"]
-        assert result["steps"] == STEPS[stage] and run.data.params["training.seed"] == str(project.params.training.seed)
-        # MLflow params are keyed by their params.yaml paths: the stage's own section among them
-        assert run.data.params[f"training.{stage}.loop.steps"] == str(STEPS[stage])
-        assert run.data.params["format.sync_window"] == "5" and "seed" not in run.data.params
+        assert result["steps"] == STEPS[stage]
+        # MLflow params are the keys the registry lists for the stage, by their params.yaml paths and values
+        expected = flatten_params(select_sections(project.params, stage_entry(stage).params))
+        logged = {k: v for k, v in run.data.params.items() if not k.startswith("eval.")}
+        assert logged == expected and logged[f"training.{stage}.loop.steps"] == str(STEPS[stage])
         checkpoint = torch.load(project.root / result["checkpoint"], map_location="cpu", weights_only=True)
         weights = load_state_dict(client, ref)  # the registered version holds the final checkpoint's weights
         assert weights.keys() == checkpoint["state_dict"].keys()
         assert all(torch.equal(weights[k], checkpoint["state_dict"][k]) for k in weights)
         assert (project.layout.training_logs(stage) / "train.log").exists()
-        if stage != "syncnet_expert":
+        if stage in ("generator", "wav2lip_baseline"):
             assert result["expert"] == expert["model"]  # trained against the expert that stage produced
             assert meta["sample_grid_file"] == str(project.layout.sample_grid(stage))
             assert len(meta["sample_grid"]) < 1000  # shown in place by the Dagster UI
             assert result["mouth_boxes"] == "corpus truth"
             assert {"mouth_l1", "copy_l1", "sync_loss_generated", "sync_loss_truth"} <= set(result["metrics"])
-        else:
+        elif stage == "syncnet_expert":
             assert result["metrics"]["pairs"] > 0 and 0 <= result["metrics"]["accuracy"] <= 1
+        else:  # the evaluator: held-out pair accuracy of syncnet_python's network
+            assert 0 <= result["metrics"]["pair_accuracy"] <= 1 and result["metrics"]["windows"] > 0
     for stage in REGISTERED:  # the runs and their artifacts are in the test's store, not the repository's
         run = client.get_run(json.loads(project.layout.model_result(stage).read_text())["model"]["run_id"])
         assert run.info.artifact_uri.startswith(project.layout.mlruns.as_uri())
@@ -161,9 +168,20 @@ def test_adding_one_video_processes_only_that_video(tiny):
     extra = project.layout.raw_videos / "spk00-astronaut" / "extra.mp4"
     write_mp4(extra, frames[::-1].copy(), 25, audio[: len(frames) * 640], 16000, crf=25, threads=1)
     summary = run_main_job(project, instance=instance, with_corpus=False, with_training=False)
-    assert summary["success"] and summary["new_partitions"] == 1 and summary["partitions"] == 4
+    assert summary["success"] and summary["new_partitions"] == 1 and summary["partitions"] == VIDEOS + 1
     for asset in ("ingest", "faces", "mel"):
         meta = batch(instance, asset, summary["runs"]["data_job"]["run_id"])
-        assert (meta["processed"], meta["up_to_date"], meta["ok"]) == (1, 3, 4), (asset, meta)
+        assert (meta["processed"], meta["up_to_date"], meta["ok"]) == (1, VIDEOS, VIDEOS + 1), (asset, meta)
     manifest = json.loads(project.layout.shards_manifest.read_text())
     assert sum(manifest["splits"][s]["samples"] for s in manifest["splits"]) > 0
+
+
+def test_evaluation_and_report_follow_training(tiny):
+    project, instance, summary = tiny
+    meta = metadata(instance, "evaluation")
+    evaluator = json.loads(project.layout.model_result("syncnet_evaluator").read_text())["model"]
+    assert meta["evaluator"] == f"syncnet-evaluator v{evaluator['version']}" and meta["clips"] == 2
+    assert "reconstruction/ours/lse_c" in meta and "cross_audio/wav2lip_baseline/lse_c" in meta
+    report = metadata(instance, "benchmark")
+    assert "| ours |" in report["table"] and summary["report"] == str(project.layout.benchmark / "benchmark.html")
+    assert (project.layout.benchmark / "benchmark.html").read_text().count("data:image/png;base64,") == 3

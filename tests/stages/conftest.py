@@ -22,3 +22,13 @@ def tiny_expert(tiny_data):
     """The tiny project with a registered expert: (project, result)."""
     project, _ = tiny_data
     return project, runner("syncnet_expert")(project.params, project.layout)
+
+
+@pytest.fixture(scope="session")
+def tiny_evaluated(tiny_expert):
+    """The tiny project with the evaluator and both generators trained and the evaluation run:
+    (project, evaluation summary)."""
+    project, _ = tiny_expert
+    for name in ("syncnet_evaluator", "generator", "wav2lip_baseline"):
+        runner(name)(project.params, project.layout)
+    return project, runner("evaluation")(project.params, project.layout)

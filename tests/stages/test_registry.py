@@ -41,7 +41,9 @@ def test_every_stage_has_its_five_things(stage: Stage):
     dvc = DVC[stage.name]
     assert dvc["cmd"] == f"lipsync run {stage.name}"
     assert dvc["params"] == ["profile", "profiles", *stage.params]
-    assert f"lipsync/stages/{stage.name}.py" in dvc["deps"]
+    assert f"lipsync/stages/{stage.name}.py" in stage.code
+    assert [d for d in dvc["deps"] if not d.startswith("${")] == list(stage.code)  # the code DVC watches
+    assert all((ROOT / path).exists() for path in stage.code)
     node = GRAPH.get(__import__("dagster").AssetKey(stage.name))
     assert node.group_name == stage.group
     assert {p.to_user_string() for p in node.parent_keys} == set(stage.upstream)
@@ -59,7 +61,8 @@ def test_nothing_outside_the_registry():
     assert set(DVC) == names
     assert {k.to_user_string() for k in GRAPH.get_all_asset_keys()} == names
     runners = {p.stem for p in (ROOT / "lipsync" / "stages").glob("*.py")}
-    shared = {"__init__", "registry", "per_video", "records", "training_stage", "generator_inputs", "mouth_truth"}
+    shared = {"__init__", "registry", "per_video", "records", "training_stage", "generator_inputs", "mouth_truth",
+              "evaluation_inputs", "evaluation_summary"}  # fmt: skip
     assert runners - shared == names
     rows = {line.split("|")[1].strip() for line in README.split("## Stages", 1)[1].splitlines()
             if line.startswith("| ") and not line.startswith(("| stage", "|---"))}  # fmt: skip

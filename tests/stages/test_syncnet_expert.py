@@ -27,11 +27,11 @@ def test_trains_registers_and_logs_params_by_their_paths(tiny_expert):
     assert 0.0 <= result["metrics"]["accuracy"] <= 1.0 and result["metrics"]["pairs"] > 0
 
 
-def test_same_fingerprint_resumes_other_params_start_afresh(tiny_expert):
+def test_same_fingerprint_is_reused_other_params_start_afresh(tiny_expert):
     project, first = tiny_expert
     again = syncnet_expert.run(project.params, project.layout)
-    assert again["fingerprint"] == first["fingerprint"] and again["resumed_from"] == first["steps"]
-    assert again["steps"] == first["steps"]  # nothing left to train
+    assert again["fingerprint"] == first["fingerprint"] and again["up_to_date"]
+    assert again["model"] == first["model"]  # the same registered version: nothing trained or registered again
     loop = dataclasses.replace(project.params.training.syncnet_expert.loop, lr=0.0005)
     training = dataclasses.replace(
         project.params.training, syncnet_expert=dataclasses.replace(project.params.training.syncnet_expert, loop=loop)

@@ -55,6 +55,7 @@ def tiny_training(steps: int = 4, batch: int = 4, every: int = 2) -> TrainingSet
         real,
         data=data,
         syncnet_expert=dataclasses.replace(real.syncnet_expert, loop=shrink(real.syncnet_expert.loop), eval_pairs=40),
+        syncnet_evaluator=dataclasses.replace(real.syncnet_evaluator, loop=shrink(real.syncnet_evaluator.loop)),
         generator=dataclasses.replace(
             real.generator, loop=shrink(real.generator.loop), sync_start=2, eval_windows=6, grid_windows=2
         ),
@@ -93,7 +94,8 @@ def tiny_generator_settings() -> GeneratorSettings:
 def segment(video: str, start: int, frames: int = 25, seed: int = 0, quiet: tuple[int, ...] = ()) -> Sample:
     """One shard sample: frames filled with their index; mel row 1 encodes the column.
 
-    quiet: relative frames whose audio (their 3.2 mel columns) is silent (QUIET), the rest LOUD.
+    quiet: relative frames whose audio (their 3.2 mel columns) is silent (QUIET), the rest LOUD;
+    the 16 kHz PCM audio is a tone in the loud frames and silence in the quiet ones.
     """
     rng = np.random.default_rng(seed)
     mel_start = int(80 * start / 25)
@@ -122,7 +124,10 @@ def segment(video: str, start: int, frames: int = 25, seed: int = 0, quiet: tupl
         "fps": 25,
         "mel_start": mel_start,
     }
-    return Sample(f"{video}_{start:06d}", pixels, mel, boxes, landmarks, meta)
+    t = np.arange(640) / 16000
+    tone = (8000 * np.sin(2 * np.pi * (300 + 40 * seed) * t)).astype(np.int16)
+    audio = np.concatenate([tone if level > 0 else np.zeros(640, np.int16) for level in loud])  # 16-bit PCM
+    return Sample(f"{video}_{start:06d}", pixels, mel, boxes, landmarks, meta, audio)
 
 
 def column_of(mel: np.ndarray) -> int:
