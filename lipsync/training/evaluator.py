@@ -9,7 +9,15 @@ window j of the same segment (the protocol's windows j = 0 .. T-6, MFCC steps 4j
 a candidate; the logits are minus the Euclidean distances between the unnormalised
 embeddings (the distance LSE-D reports) and the loss is the cross-entropy of choosing j = i.
 Face windows whose own audio is silent are not used: a closed mouth matches every silent
-window. A segment of 25 frames offers 20 candidates, offsets -19..+19 frames.
+window. A segment of 25 frames offers 20 candidates, offsets -19..+19 frames. Two settings
+shape it to the protocol: ``exclude_near`` drops the candidates 1..exclude_near-1 frames
+from the target (their windows overlap it by 4/5 or more, so they are near-duplicates that
+only slow learning; the self-checks allow +-1 frame anyway), and ``padding_candidate`` adds
+the zero vector the LSE protocol pads the audio with outside a clip, whose distance is the
+face embedding's norm: an evaluator must learn that a matching window is nearer than that,
+or every clip's minimum lands on the padded edge (offset +-15). ``batch_negatives`` adds the
+other views' own audio windows in the batch (other clips, mostly other speakers): LSE-D
+compares distances across different audio, so the true window must also beat other audio.
 
 Held-out figures (:func:`evaluator_accuracy`), for every window of the evaluation split:
 ``pair_accuracy``, the share of balanced (in-sync, off-sync) pairs, off-sync audio 5..15
@@ -99,14 +107,17 @@ def face_input(faces: Tensor, channel_order: str) -> Tensor:
     return x.flip(1) if channel_order == "bgr" else x
 
 
-def candidate_distances(model, faces: Tensor, mfccs: Tensor, channel_order: str) -> Tensor:
-    """Euclidean distances (B, C) between B face windows and their C candidate audio windows.
+def candidate_distances(model, faces: Tensor, mfccs: Tensor, channel_order: str):
+    """(distances (B, C) between B face windows and their C candidate audio windows, the face
+    embeddings' norms (B,) (their distance to the protocol's zero padding), face embeddings
+    (B, E), audio embeddings (B, C, E)).
 
     model: a :class:`SyncNetV2` (or its DDP wrapper); faces uint8 (B, 5, S, S, 3); mfccs (B, C, 1, 13, 20).
     """
     audio, video = model(mfccs.flatten(0, 1), face_input(faces, channel_order))  # (B*C, E), (B, E)
     audio = audio.view(*mfccs.shape[:2], -1)  # (B, C, E)
-    return ((video[:, None, :] - audio).pow(2).sum(-1) + 1e-12).sqrt()  # (B, C)
+    distance = ((video[:, None, :] - audio).pow(2).sum(-1) + 1e-12).sqrt()  # (B, C)
+    return distance, (video.pow(2).sum(-1) + 1e-12).sqrt(), video, audio  # the norm: the distance to a zero vector
 
 
 class EvaluatorTask:
@@ -123,8 +134,20 @@ class EvaluatorTask:
         self.model = wrap(self.net, context)
 
     def terms(self, batch: dict[str, Tensor], step: int) -> Iterator[LossTerm]:
-        distance = candidate_distances(self.model, batch["faces"], batch["mfcc"], self.net.channel_order)
-        logits = (-distance).masked_fill(~batch["valid"], float("-inf"))  # (B, C)
+        faces, target = batch["faces"], batch["target"]
+        distance, norm, video, audio = candidate_distances(self.model, faces, batch["mfcc"], self.net.channel_order)
+        candidates = torch.arange(distance.shape[1], device=distance.device)[None]  # (1, C)
+        gap = (candidates - target[:, None]).abs()  # (B, C)
+        usable = batch["valid"] & ((gap == 0) | (gap >= self.settings.exclude_near))
+        logits = [(-distance).masked_fill(~usable, float("-inf"))]  # (B, C)
+        if self.settings.padding_candidate:
+            logits.append(-norm[:, None])  # (B, 1): the protocol's zero padding
+        if self.settings.batch_negatives and len(faces) > 1:
+            others = audio[torch.arange(len(faces)), target]  # (B, E): every view's own audio window
+            across = torch.cdist(video[None].float(), others[None].float())[0]  # (B, B)
+            eye = torch.eye(len(faces), dtype=torch.bool, device=across.device)
+            logits.append((-across).masked_fill(eye, float("-inf")))  # other clips' audio: nearer than none
+        logits = torch.cat(logits, dim=1)
         loss = F.cross_entropy(logits.float(), batch["target"])
         top1 = (logits.argmax(dim=1) == batch["target"]).float().mean()
         yield LossTerm("syncnet_evaluator", loss, {"loss": float(loss.detach()), "train_top1": float(top1)})

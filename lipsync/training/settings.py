@@ -106,10 +106,16 @@ class ExpertTrainingSettings:
 @dataclass(frozen=True)
 class EvaluatorTrainingSettings:
     """The SyncNet evaluator (``syncnet_evaluator``): its own seed (views, order, init), so it
-    shares no randomness with the models it judges."""
+    shares no randomness with the models it judges. exclude_near: candidates 1 .. exclude_near - 1
+    frames from the target are left out of the matching (1: none); padding_candidate: the
+    protocol's zero padding is a candidate too; batch_negatives: so are the other views' audio
+    windows in the batch (see :mod:`lipsync.training.evaluator`)."""
 
     loop: LoopSettings
     seed: int
+    exclude_near: int
+    padding_candidate: bool
+    batch_negatives: bool
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,9 @@ def test_a_few_steps_lower_the_matching_loss(tmp_path):
     shards = write_shards(tmp_path / "shards", shards=1, per_shard=4)
     data = dataclasses.replace(tiny_training().data, views_per_segment=4, shuffle_buffer=4)
     loop = dataclasses.replace(tiny_training(steps=12, batch=4, every=12).syncnet_evaluator.loop, lr=3e-3)
-    settings = EvaluatorTrainingSettings(loop=loop, seed=7)
+    settings = EvaluatorTrainingSettings(
+        loop=loop, seed=7, exclude_near=3, padding_candidate=True, batch_negatives=True
+    )
     torch.manual_seed(0)
     net = SyncNetV2(TINY_NET)
     losses = []
