@@ -70,6 +70,7 @@ bench: install
 	$(BIN)/lipsync bench faces
 	$(BIN)/lipsync bench shards
 	$(BIN)/lipsync bench models
+	$(BIN)/lipsync bench evaluation
 	$(BIN)/lipsync bench report
 
 clean:

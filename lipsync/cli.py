@@ -18,7 +18,7 @@ from lipsync.stages.registry import STAGES, stages_of
 
 PER_VIDEO = tuple(s.name for s in stages_of(kind="per_video"))
 
-BENCHMARKS = ("faces", "mel", "shards", "models", "report")
+BENCHMARKS = ("faces", "mel", "shards", "models", "evaluation", "report")
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -189,6 +189,31 @@ def models_rows(r: dict) -> list[str]:
     ]
 
 
+def evaluation_rows(r: dict) -> list[str]:
+    cmd = "lipsync bench evaluation"
+    s, checks, gen = r["scoring"], r["self_checks"], r["generation_ours"]
+    shares = ", ".join(
+        f"{name} {share:.0%}" for name, share in sorted(s["share"].items(), key=lambda x: -x[1]) if share
+    )
+    return [
+        _row(
+            f"evaluation: scoring one row, both settings, every metric ({r['clips']} clips, {r['clip_seconds']:.0f} s)",
+            f"{s['clip_seconds_per_second']:.1f} clip-seconds/s ({shares}; LPIPS: {r['lpips']})",
+            "",
+            None,
+            cmd,
+        ),
+        _row(
+            f"evaluation: the evaluator's self-check ({checks['shifts']} shifted audios per clip)",
+            f"{checks['clip_seconds_per_second']:.1f} clip-seconds/s; ours generates {gen['frames_per_second']:.0f} "
+            "frames/s",
+            "",
+            None,
+            cmd,
+        ),
+    ]
+
+
 def training_rows(r: dict) -> list[str]:
     cmd = "make run"
     e, g, w = r["syncnet_expert"], r["generator"], r["wav2lip_baseline"]
@@ -246,6 +271,7 @@ def write_report(project: Project) -> dict:
         ("mel", mel_rows),
         ("shards", shards_rows),
         ("models", models_rows),
+        ("evaluation", evaluation_rows),
         ("training", training_rows),
     ):
         result = _load(project, name)

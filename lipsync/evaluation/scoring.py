@@ -18,6 +18,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -45,13 +48,17 @@ class ClipScores:
 
 @dataclass
 class Scorer:
-    """The metric models, loaded once, and the real clips' cached landmarks and embeddings."""
+    """The metric models, loaded once, and the real clips' cached landmarks and embeddings.
+
+    ``seconds`` adds up the time spent in each metric family (``lipsync bench evaluation``
+    reads it: the share of each family in the scoring time)."""
 
     settings: EvaluationSettings
     evaluator: SyncEvaluator
     landmarker: FaceLandmarker = field(init=False)
     identity: FaceIdentity = field(init=False)
     lpips: LpipsMetric = field(init=False)
+    seconds: dict[str, float] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.landmarker = FaceLandmarker(self.settings.faces)
@@ -60,14 +67,25 @@ class Scorer:
         self._marks: dict[str, FaceLandmarks] = {}
         self._embeddings: dict[str, np.ndarray] = {}
 
+    @contextmanager
+    def _timed(self, family: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[family] = self.seconds.get(family, 0.0) + time.perf_counter() - started
+
     def sync(self, frames: np.ndarray, audio: np.ndarray, clip_id: str) -> SyncScores:
-        return score_clip(self.evaluator, frames, audio, clip_id, self.settings.sync)
+        with self._timed("sync"):
+            return score_clip(self.evaluator, frames, audio, clip_id, self.settings.sync)
 
     def reconstruction(self, generated: np.ndarray, clip: EvalClip) -> ClipScores:
         """All metrics of ``generated`` (uint8 (T, S, S, 3)) against ``clip``'s real frames and audio."""
         sync = self.sync(generated, clip.audio, clip.clip_id)
-        image = image_scores(generated, clip.frames, clip.mouth_boxes, self.settings.image).means()
-        lpips = self.lpips.score(generated, clip.frames)
+        with self._timed("image"):
+            image = image_scores(generated, clip.frames, clip.mouth_boxes, self.settings.image).means()
+        with self._timed("lpips"):
+            lpips = self.lpips.score(generated, clip.frames)
         real_marks, fake_marks = self._landmarks(generated, clip)
         metrics = {**_sync_metrics(sync), **image, "lpips": _value(lpips.mean)}
         metrics["lmd"] = _value(mouth_landmark_distance(fake_marks, real_marks).mean)
@@ -90,12 +108,17 @@ class Scorer:
     def _landmarks(self, generated: np.ndarray, clip: EvalClip) -> tuple[FaceLandmarks, FaceLandmarks]:
         """(real, generated) landmarks on every ``landmark_every``-th frame, generated ones in the real boxes."""
         key = f"{clip.clip_id}:{clip.length}"
-        if key not in self._marks:
-            self._marks[key] = self.landmarker.locate(clip.frames[:: self.settings.landmark_every])
-        real = self._marks[key]
-        return real, self.landmarker.locate(generated[:: self.settings.landmark_every], real.boxes)
+        with self._timed("landmarks"):
+            if key not in self._marks:
+                self._marks[key] = self.landmarker.locate(clip.frames[:: self.settings.landmark_every])
+            real = self._marks[key]
+            return real, self.landmarker.locate(generated[:: self.settings.landmark_every], real.boxes)
 
     def _identity(self, generated, clip: EvalClip, fake_marks, real_marks) -> dict[str, float]:
+        with self._timed("identity"):
+            return self._identity_scores(generated, clip, fake_marks, real_marks)
+
+    def _identity_scores(self, generated, clip: EvalClip, fake_marks, real_marks) -> dict[str, float]:
         step = self.settings.landmark_every
         picks = np.unique(np.linspace(0, len(real_marks.points) - 1, self.settings.identity_frames).round()).astype(int)
         key = f"{clip.clip_id}:{clip.length}"
@@ -109,8 +132,9 @@ class Scorer:
         return {"identity": float(scored.mean()) if scored.size else math.nan, "same_person": same}
 
     def _temporal(self, generated, clip: EvalClip, fake_marks, real_marks) -> dict[str, float]:
-        flicker = mouth_flicker(generated, clip.frames, clip.mouth_boxes)
-        jitter = landmark_jitter(fake_marks.points, real_marks.points)
+        with self._timed("temporal"):
+            flicker = mouth_flicker(generated, clip.frames, clip.mouth_boxes)
+            jitter = landmark_jitter(fake_marks.points, real_marks.points)
         return {"flicker_ratio": flicker.ratio, "jitter_ratio": jitter.ratio}
 
 

@@ -82,3 +82,26 @@ def test_report_snapshots_the_trained_models_and_judges_them(tmp_path):
     assert "| 0.0900 vs 0.1000 = 0.90x (1700 steps, 444 s) | <= 0.80x | **not met** |" in text
     assert "| 0.900 vs 0.750 = 1.20x | <= 1.5x | met |" in text
     assert "mouth L1 0.1260 = 1.26x copy, sync loss 1.85x real (220 steps, 511 s) |  |  |" in text
+
+
+def test_report_rows_of_the_evaluation_benchmark(tmp_path):
+    project = make_project(tmp_path / "proj")
+    readme = project.root / "README.md"
+    readme.write_text("<!-- bench:start -->\n<!-- bench:end -->\n")
+    project.layout.bench.mkdir(parents=True)
+    result = {
+        "clips": 18, "clip_seconds": 80.0, "lpips": "n/a: no AlexNet weights",
+        "scoring": {"seconds": 40.0, "clip_seconds_per_second": 2.0, "share": {
+            "sync": 0.2, "image": 0.1, "lpips": 0.0, "landmarks": 0.5, "identity": 0.15, "temporal": 0.05}},
+        "self_checks": {"seconds": 8.0, "clip_seconds_per_second": 10.0, "shifts": 6},
+        "generation_ours": {"seconds": 4.0, "frames_per_second": 500.0},
+    }  # fmt: skip
+    (project.layout.bench / "evaluation.json").write_text(json.dumps(result))
+    summary = write_report(project)
+    text = readme.read_text()
+    assert summary["benchmarks"] == ["evaluation"] and summary["rows"] == 2
+    assert (
+        "| 2.0 clip-seconds/s (landmarks 50%, sync 20%, identity 15%, image 10%, temporal 5%; LPIPS: n/a: no AlexNet"
+        in text
+    )
+    assert "10.0 clip-seconds/s; ours generates 500 frames/s" in text

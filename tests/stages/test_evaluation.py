@@ -61,3 +61,18 @@ def test_bad_inputs_are_named(tiny_evaluated, tmp_path):
             evaluation.run(dataclasses.replace(project.params, evaluation=settings), project.layout)
     finally:
         project.layout.shards_manifest.write_text(original)
+
+
+def test_bench_evaluation_times_each_metric_family_of_the_stage(tiny_evaluated):
+    """`lipsync bench evaluation` scores a row as the stage does and splits the time by family."""
+    from lipsync.bench.evaluation_bench import FAMILIES
+    from lipsync.bench.evaluation_bench import run as bench
+
+    project, _ = tiny_evaluated
+    result = bench(project, quick=True)
+    scoring = result["scoring"]
+    assert result["clips"] == 2 and result["evaluator"].startswith("syncnet-evaluator v")
+    assert set(scoring["share"]) == set(FAMILIES) and sum(scoring["share"].values()) == pytest.approx(1.0, abs=0.01)
+    assert all(scoring["share"][f] > 0 for f in ("sync", "image", "landmarks", "identity", "temporal"))
+    assert scoring["clip_seconds_per_second"] == pytest.approx(result["clip_seconds"] / scoring["seconds"], rel=0.02)
+    assert result["lpips"] in ("n/a: no AlexNet weights", "computed")
