@@ -148,7 +148,7 @@ def _run_stage(project, args) -> dict:
     kwargs = {"video_ids": args.videos} if args.stage in PER_VIDEO else {}
     try:
         return run(project.params, project.layout, progress=args.progress, **kwargs)
-    except (FileNotFoundError, KeyError) as exc:
+    except (FileNotFoundError, KeyError, RuntimeError) as exc:
         print(f"lipsync run {args.stage}: {exc}", file=sys.stderr)
         raise SystemExit(1) from None
 

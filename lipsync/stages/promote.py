@@ -35,6 +35,8 @@ EVALUATION_ROWS = {"generator": "ours", "wav2lip_baseline": "wav2lip_baseline"} 
 
 @writes_data
 def run(params: Params, layout: Layout, progress: bool = False) -> dict:
+    from mlflow.exceptions import MlflowException
+
     from lipsync.tracking import open_tracking
 
     if not layout.evaluation_summary.exists():
@@ -45,8 +47,15 @@ def run(params: Params, layout: Layout, progress: bool = False) -> dict:
     if unknown:
         raise KeyError(f"params key 'promote.models' names {unknown}; promotable stages: {', '.join(EVALUATION_ROWS)}")
     started = time.perf_counter()
-    models = {stage: promote_model(params, layout, client, summary, stage) for stage in params.promote.models}
-    result = {"stage": STAGE, "models": models, "evaluation": summary["data_version"],
+    try:
+        models = {stage: promote_model(params, layout, client, summary, stage) for stage in params.promote.models}
+    except MlflowException as error:
+        raise RuntimeError(
+            f"promote: the MLflow store {layout.mlruns} failed ({error.message}); a champion alias moves only as "
+            "the last step of its decision, so the failing model's champion is where it was"
+        ) from error
+    pruned = prune_inputs(params, layout, client)
+    result = {"stage": STAGE, "models": models, "pruned_inputs": pruned, "evaluation": summary["data_version"],
               "evaluator": summary["evaluator"]["model"], "lse_reliable": summary["lse_reliable"],
               "seconds": round(time.perf_counter() - started, 1)}  # fmt: skip
     result["report"] = str(write_report(params, layout, client, result))
@@ -56,18 +65,23 @@ def run(params: Params, layout: Layout, progress: bool = False) -> dict:
 
 def promote_model(params: Params, layout: Layout, client, summary: dict, stage: str) -> dict:
     """Decide and record the promotion of ``stage``'s candidate; returns what happened (JSON-able)."""
-    from lipsync.tracking import ModelRef, apply_retention, champion_of, commit_decision, registry_lock
+    from lipsync.tracking import ModelRef, champion_of, commit_decision, registered_version_exists, registry_lock
     from lipsync.tracking import version_records as rec
 
     name, row = registry_entry(stage).registered_model, EVALUATION_ROWS[stage]
     produced = read_result(layout, stage, STAGE)
     ref = ModelRef.from_dict(produced["model"])
     label = f"{name} v{ref.version}"
+    if not registered_version_exists(client, produced["model"]):
+        raise RuntimeError(f"promote: {label} (run {ref.run_id}), which {layout.model_result(stage)} names, is not in "
+                           f"the registry at {layout.mlruns}: the store was reset or replaced; rerun the training "
+                           "stages (nothing was promoted)")  # fmt: skip
     candidate = candidate_scored(summary, row, ref, label)
     with registry_lock(layout.mlruns, f"promote {label}"):
         current = champion_of(client, name)
-        if current == ref.version and candidate is not None:  # nothing new was trained
-            commit_decision(client, layout.mlruns, name, ref.version, rec.scored_tags(candidate, _run(summary)), False)
+        if current == ref.version:  # nothing new was trained: the champion's figures follow the latest evaluation
+            tags = rec.scored_tags(candidate, _run(summary)) if candidate is not None else {}
+            commit_decision(client, layout.mlruns, name, ref.version, tags, False)
             return {"model": name, "candidate": ref.version, "champion": current, "promoted": False,
                     "decision": "unchanged", "summary": f"{label} is already the champion", "reasons": []}  # fmt: skip
         from lipsync.stages.promote_champion import champion_scored, decision_for
@@ -78,7 +92,7 @@ def promote_model(params: Params, layout: Layout, client, summary: dict, stage: 
         run_id = _log(client, layout, name, ref.version, decision, current, params, notes)
         tags |= {rec.RUN: run_id}
         commit_decision(client, layout.mlruns, name, ref.version, tags, decision.promoted)
-    pruned = apply_retention(client, name, params.promote.retention.keep_last, {ref.version})
+    pruned = _retention(client, name, params.promote.retention.keep_last, {ref.version})
     outcome = "promoted" if decision.promoted else "not promoted"
     log.info("promote: %s %s: %s", label, outcome, decision.summary())
     return {"model": name, "candidate": ref.version, "champion": ref.version if decision.promoted else current,
@@ -87,6 +101,34 @@ def promote_model(params: Params, layout: Layout, client, summary: dict, stage: 
             "verdicts": decision.to_dict()["verdicts"], "mlflow_run_id": run_id,
             "mlflow_experiment_id": client.get_run(run_id).info.experiment_id,
             "pruned": pruned}  # fmt: skip
+
+
+def prune_inputs(params: Params, layout: Layout, client) -> dict[str, list[dict]]:
+    """Retention for the other registered models (the expert, the evaluator): each keeps the
+    version its stage's result.json names and the newest ``keep_last``; they have no champion."""
+    from lipsync.stages.registry import stages_of
+
+    out = {}
+    for entry in stages_of(kind="training"):
+        if entry.name in params.promote.models or not layout.model_result(entry.name).exists():
+            continue
+        current = read_result(layout, entry.name, STAGE)["model"]["version"]
+        out[entry.registered_model] = _retention(client, entry.registered_model, params.promote.retention.keep_last,
+                                                 {current})  # fmt: skip
+    return out
+
+
+def _retention(client, name: str, keep_last: int, protected: set[int]) -> list[dict]:
+    """Retention after a decision is committed: a failure is logged, never undoes the decision."""
+    from mlflow.exceptions import MlflowException
+
+    from lipsync.tracking import apply_retention
+
+    try:
+        return apply_retention(client, name, keep_last, protected)
+    except (MlflowException, OSError, ValueError) as error:
+        log.warning("promote: retention of %s failed (%s); the files stay until the next promotion", name, error)
+        return []
 
 
 def candidate_scored(summary: dict, row: str, ref, label: str):
