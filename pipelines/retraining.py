@@ -40,7 +40,7 @@ def retraining_schedule(context: dg.ScheduleEvaluationContext, lipsync: LipsyncP
         return dg.SkipReason("nothing changed since the champion: same data version, params and code for "
                              + ", ".join(changes))  # fmt: skip
     what = "; ".join(f"{stage}: {', '.join(lines)}" for stage, lines in changed.items())
-    stamp = context.scheduled_execution_time.isoformat() if context.scheduled_execution_time else "now"
+    stamp = context.scheduled_execution_time.isoformat()  # the tick's time: one run per tick
     return dg.RunRequest(run_key=f"scheduled-{stamp}", tags={"lipsync/trigger": "schedule",
                                                               "lipsync/changes": what[:4000]})  # fmt: skip
 

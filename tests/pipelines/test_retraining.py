@@ -8,6 +8,7 @@ import json
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -49,12 +50,18 @@ def champion_now(project, store: Store, clips: int = 10) -> None:
 @pytest.fixture
 def registry(tmp_path):
     project = make_project(tmp_path / "proj")
-    return project, Store(project.root), dg.DagsterInstance.local_temp(str(tmp_path / "home"))
+    home = tmp_path / "home"
+    home.mkdir()
+    with dg.DagsterInstance.local_temp(str(home)) as instance:
+        yield project, Store(project.root), instance
+
+
+TICK = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)  # a Monday, 03:00: a tick of the default cron
 
 
 def schedule_tick(project, instance):
-    with dg.build_schedule_context(instance=instance, resources={"lipsync": LipsyncProject(root=str(
-            project.root))}) as context:  # fmt: skip
+    with dg.build_schedule_context(instance=instance, scheduled_execution_time=TICK, resources={
+            "lipsync": LipsyncProject(root=str(project.root))}) as context:  # fmt: skip
         return retraining_schedule(context)
 
 
@@ -79,6 +86,7 @@ def test_the_schedule_skips_when_nothing_changed_since_the_champion(registry):
     write_manifest(project, "d2", 10)  # new shards
     request = schedule_tick(project, instance)
     assert isinstance(request, dg.RunRequest) and request.tags["lipsync/trigger"] == "schedule"
+    assert request.run_key == "scheduled-2026-12-07T03:00:00+00:00"
     assert "generator: data_version d1 (v1, champion) -> d2" in request.tags["lipsync/changes"]
 
 
