@@ -97,3 +97,140 @@ def test_promote_records_the_decision_everywhere(tiny_evaluated):
     assert not rec.missing_for_champion(client.get_model_version(NAME, str(version)).tags)
     again = promote.run(params, project.layout)["models"]["generator"]  # nothing new was trained
     assert again["decision"] == "unchanged" and champion_of(client, NAME) == version
+
+
+@pytest.mark.slow
+def test_rescoring_a_version_reproduces_its_evaluation(tiny_evaluated):
+    """Re-scoring (the champion's path when another evaluation scored the candidate) is the
+    evaluation's own scoring: the version the evaluation scored gets the same figures again."""
+    from lipsync.stages.promote_rescore import rescore
+
+    project, _ = tiny_evaluated
+    summary = json.loads(project.layout.evaluation_summary.read_text())  # what is on disk now
+    client = open_tracking(project.layout.mlruns)
+    scored = summary["models"]["ours"]
+    ref = ModelRef.from_dict({key: scored[key] for key in ("name", "version", "run_id")})
+    figures, run_id = rescore(project.params, project.layout, client, "generator", ref, summary)
+    expected = {f"{setting}/{metric}": value for setting, rows in summary["means"].items()
+                for metric, value in rows["ours"].items()}  # fmt: skip
+    assert {key for key, value in figures.items() if value is not None} == {
+        key for key, value in expected.items() if value is not None}  # fmt: skip
+    for key, value in expected.items():
+        if value is not None:
+            assert figures[key] == pytest.approx(value, rel=1e-5, abs=1e-6), key
+    run = client.get_run(run_id)
+    assert (
+        run.data.tags["rescore_of_champion"] == "true" and run.data.tags["evaluator"] == summary["evaluator"]["model"]
+    )
+    assert run.data.metrics["cross_audio/champion/lse_c"] == pytest.approx(expected["cross_audio/lse_c"], rel=1e-5)
+
+
+# --- the stage on a registry whose versions are cheap (no training): three rounds and the faults -------------------
+
+BASELINE = "wav2lip-baseline"
+ROWS = {"generator": (NAME, "ours"), "wav2lip_baseline": (BASELINE, "wav2lip_baseline")}
+GOOD = {"cross_audio/lse_c": 2.00, "reconstruction/mouth_ssim": 0.60, "reconstruction/lmd": 0.030,
+        "cross_audio/identity": 0.10, "cross_audio/jitter_ratio": 1.10}  # fmt: skip
+COPY = {"cross_audio/lse_c": 1.00, "reconstruction/lmd": 0.040}  # the copy-the-reference row: the floors
+
+
+def candidates(project, store: Store, figures: dict[str, dict], evaluation: str = "eval1") -> dict:
+    """A new version of each promoted model, its result.json, and an evaluation summary that scored
+    it with ``figures[stage]`` (written where the stage reads it); returns the summary."""
+    from lipsync.atomic import write_json
+
+    models, means = {}, {}
+    for stage, (name, row) in ROWS.items():
+        version = store.add(name=name)
+        ref = {"name": name, "version": version, "run_id": store.client.get_model_version(name, str(version)).run_id}
+        write_json(project.layout.model_result(stage), {"model": ref, "data_version": "d1", "params_hash": "p1",
+                                                        "code_version": "c1"})  # fmt: skip
+        models[row] = ref | {"model": f"{name} v{version}"}
+        for table_row, values in ((row, figures[stage]), ("copy_reference", COPY)):
+            for key, value in values.items():
+                setting, metric = key.split("/")
+                means.setdefault(setting, {}).setdefault(table_row, {})[metric] = value
+    summary = {"data_version": evaluation, "evaluator": {"model": "syncnet-evaluator v2"}, "lse_reliable": True,
+               "self_checks": [{"name": "offset", "passed": True}], "models": models, "means": means, "clips": 2,
+               "mlflow_run_id": f"run-of-{evaluation}"}  # fmt: skip
+    write_json(project.layout.evaluation_summary, summary)
+    return summary
+
+
+@pytest.fixture
+def registry(tmp_path):
+    from tests.builders import make_project
+
+    project = make_project(tmp_path / "proj")
+    return project, Store(project.root)
+
+
+def test_three_rounds_first_champion_a_winner_a_loser_and_an_evaluator_change(registry):
+    project, store = registry
+    client = store.client
+    candidates(project, store, {"generator": GOOD, "wav2lip_baseline": GOOD})
+    first = promote.run(project.params, project.layout)["models"]
+    assert first["generator"]["promoted"] and first["generator"]["summary"].startswith(
+        "promoted over first champion (floors)")  # fmt: skip
+    assert champion_of(client, NAME) == 1 and champion_of(client, BASELINE) == 1
+    assert not rec.missing_for_champion(store.tags(1)) and store.tags(1)[rec.PREVIOUS_CHAMPION] == "none"
+    assert store.tags(1)["benchmark.cross_audio.lse_c"] == "2" and store.tags(1)["evaluation_run"] == "run-of-eval1"
+
+    worse = GOOD | {"cross_audio/lse_c": 1.90}
+    candidates(project, store, {"generator": GOOD | {"cross_audio/lse_c": 2.20}, "wav2lip_baseline": worse})
+    second = promote.run(project.params, project.layout)["models"]
+    assert second["generator"]["promoted"] and champion_of(client, NAME) == 2
+    assert store.tags(2)[rec.PREVIOUS_CHAMPION] == "1" and store.tags(2)[rec.COMPARED_WITH] == f"{NAME} v1"
+    lost = second["wav2lip_baseline"]
+    assert not lost["promoted"] and champion_of(client, BASELINE) == 1  # the champion is untouched
+    assert int(client.get_registered_model(BASELINE).aliases["challenger"]) == 2
+    assert lost["summary"] == (f"not promoted against {BASELINE} v1: primary cross_audio/lse_c (higher is better): "
+                               f"candidate 1.9 vs {BASELINE} v1 2: -0.1 better, needs more than +0.05")  # fmt: skip
+    assert store.tags(2, BASELINE)[rec.REASONS].splitlines()[2].startswith("FAILED primary cross_audio/lse_c")
+    report = (project.layout.promote / "promotion.md").read_text()
+    assert f"## {BASELINE}: v2 not promoted (champion: v1)" in report and "| **v1** | champion |" in report
+
+    # another evaluator scored the next candidate: the champion's figures are not comparable and, with
+    # no evaluator on disk to re-score it, the evaluator rule refuses however good the candidate looks
+    candidates(project, store, {"generator": GOOD | {"cross_audio/lse_c": 3.0}, "wav2lip_baseline": GOOD},
+               evaluation="eval2")  # fmt: skip
+    third = promote.run(project.params, project.layout)["models"]["generator"]
+    assert not third["promoted"] and champion_of(client, NAME) == 2
+    assert [v["rule"] for v in third["verdicts"] if not v["passed"]] == ["evaluator"]
+    assert third["notes"][0].startswith(f"re-scoring {NAME} v2 failed: ")
+    assert "syncnet_evaluator/result.json is missing" in third["notes"][0]
+
+
+def test_a_failing_store_never_moves_the_champion_half_way(registry, monkeypatch):
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    project, store = registry
+    candidates(project, store, {"generator": GOOD, "wav2lip_baseline": GOOD})
+    promote.run(project.params, project.layout)
+    candidates(project, store, {"generator": GOOD | {"cross_audio/lse_c": 2.5}, "wav2lip_baseline": GOOD})
+    move = MlflowClient.set_registered_model_alias
+
+    def failing(self, name, alias, version):
+        if alias == "champion":
+            raise MlflowException("database is locked")
+        return move(self, name, alias, version)
+
+    monkeypatch.setattr(MlflowClient, "set_registered_model_alias", failing)
+    with pytest.raises(RuntimeError, match=r"promote: the MLflow store .*mlruns failed \(database is locked\)"):
+        promote.run(project.params, project.layout)
+    assert champion_of(store.client, NAME) == 1  # the tags of v2 are written, the alias did not move
+    assert json.loads(project.layout.promote_decision.read_text())["models"]["generator"]["candidate"] == 1
+    monkeypatch.undo()
+    assert promote.run(project.params, project.layout)["models"]["generator"]["promoted"]  # the rerun completes it
+    assert champion_of(store.client, NAME) == 2
+
+
+def test_a_candidate_missing_from_the_store_is_refused(registry):
+    project, store = registry
+    candidates(project, store, {"generator": GOOD, "wav2lip_baseline": GOOD})
+    store.client.delete_model_version(NAME, "1")  # as when mlruns/ was reset under data/
+    with pytest.raises(RuntimeError, match=r"lipsync-generator v1 \(run .*\), which .*generator/result.json names, "
+                                           r"is not in the registry at .*mlruns"):  # fmt: skip
+        promote.run(project.params, project.layout)
+    assert not project.layout.promote_decision.exists()
