@@ -51,7 +51,9 @@ def compare(project: Project, name: str, versions: list[int] | None = None) -> s
         changed = "; ".join(f"{k}: {a} -> {b}" for k, (a, b) in diff.items()) or "none"
         lines.append(f"v{before['version']} -> v{after['version']}: params that differ: {changed}")
     lines.append("")
-    lines += [f"v{row['version']} decision: {row['summary'] or row['decision']}" for row in rows]
+    for row in rows:
+        rolled_back = f"; {row['rolled_back']}" if row["rolled_back"] else ""
+        lines.append(f"v{row['version']} decision: {row['summary'] or row['decision']}{rolled_back}")
     return "\n".join(lines)
 
 

@@ -18,7 +18,8 @@ from lipsync.tracking.registry import aliases_by_version
 def version_rows(client: MlflowClient, name: str) -> list[dict]:
     """One dict per version of ``name``, oldest first: version, aliases, created (UTC, minutes),
     run_id, figures ``{"<setting>/<metric>": float}``, provenance (data_version, params_hash,
-    code_version, git_commit), evaluator, evaluation, lse_reliable, decision, summary, retention."""
+    code_version, git_commit), evaluator, evaluation, lse_reliable, decision, summary, retention,
+    rolled_back (when and why the champion was taken back from it, else empty)."""
     aliases = aliases_by_version(client, name)
     rows = []
     for found in client.search_model_versions(filter_string=f"name = '{name}'"):
@@ -31,6 +32,7 @@ def version_rows(client: MlflowClient, name: str) -> list[dict]:
             "evaluator": tags.get(rec.EVALUATOR, ""), "evaluation": tags.get(rec.EVALUATION, ""),
             "lse_reliable": tags.get(rec.LSE_RELIABLE, ""), "decision": tags.get(rec.DECISION, "not evaluated"),
             "summary": tags.get(rec.SUMMARY, ""), "retention": tags.get(rec.RETENTION, ""),
+            "rolled_back": tags.get(rec.ROLLED_BACK, ""),
         })  # fmt: skip
     return sorted(rows, key=lambda row: row["version"])
 
@@ -56,7 +58,7 @@ def markdown(rows: list[dict], metrics: list[str], provenance: bool = True) -> s
         champion = "champion" in row["aliases"]
         cells = [f"**v{row['version']}**" if champion else f"v{row['version']}", ", ".join(row["aliases"]) or "-"]
         cells += [_figure(row["figures"].get(metric)) for metric in metrics]
-        cells += [row["evaluator"] or "-", row["decision"]]
+        cells += [row["evaluator"] or "-", row["decision"] + (", rolled back" if row["rolled_back"] else "")]
         if provenance:
             cells += [row["data_version"][:8] or "-", row["params_hash"][:8] or "-", row["git_commit"][:8] or "-",
                       "deleted" if row["retention"] else "kept"]  # fmt: skip

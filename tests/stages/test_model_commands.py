@@ -38,6 +38,12 @@ def test_models_commands(tmp_path, capsys):
     code, out, _ = run(project, capsys, "rollback", NAME, "--reason", "artefacts on long clips")
     assert code == 0 and "champion rolled back from v3 to v1 (artefacts on long clips)" in out
     assert champion_of(store.client, NAME) == first
+    code, out, _ = run(project, capsys, "compare", NAME, "--all")
+    assert next(line for line in out.splitlines() if line.startswith("| v3 |")).endswith(
+        "| - | promoted by hand, rolled back | - | - | - | kept |")  # fmt: skip
+    decided = "v3 decision: promoted by hand over v1: preferred in a listening test (this version has no benchmark"
+    assert decided + " figures); 20" in out  # then when, and the rollback
+    assert "champion rolled back from v3 to v1 (artefacts on long clips)" in out.split("v3 decision:")[1]
     code, _, err = run(project, capsys, "rollback", NAME)
     assert code == 1 and "v1 replaced no earlier champion" in err
     code, _, err = run(project, capsys, "list", "no-such-model")
