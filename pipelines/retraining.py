@@ -3,10 +3,10 @@ on new usable clips (``retraining.min_new_clips``), both launching ``retraining_
 by default (``make ui`` runs the Dagster daemon with the webserver).
 
 The schedule skips, saying why, when the data, params and code of every promoted model equal
-its champion's (a retraining would reproduce it). The sensor counts the clips in the shards
-that the champion was not trained on; the ``new_raw_videos`` sensor turns new raw files into
-shards first. Each launches at most one run per data version (its run key). What they decide
-on is :mod:`lipsync.stages.retraining`.
+its champion's or its challenger's (a retraining would reproduce a version already judged). The
+sensor counts the clips in the shards that the champion was not trained on; the
+``new_raw_videos`` sensor turns new raw files into shards first. Each launches at most one run
+per data version (its run key). What they decide on is :mod:`lipsync.stages.retraining`.
 """
 
 import dagster as dg
@@ -29,7 +29,7 @@ def _client(project):
              default_status=dg.DefaultScheduleStatus.RUNNING)  # fmt: skip
 def retraining_schedule(context: dg.ScheduleEvaluationContext, lipsync: LipsyncProject):
     """Retrain, evaluate and decide on a promotion every `retraining.cron` tick, unless the data,
-    params and code of every promoted model are its champion's."""
+    params and code of every promoted model are its champion's or its challenger's (already judged)."""
     project = lipsync.open()
     try:
         changes = retraining.changes_since_champion(project.params, project.layout, _client(project))
@@ -37,8 +37,8 @@ def retraining_schedule(context: dg.ScheduleEvaluationContext, lipsync: LipsyncP
         return dg.SkipReason(f"nothing to retrain on yet: {exc}")
     changed = {stage: lines for stage, lines in changes.items() if lines}
     if not changed:
-        return dg.SkipReason("nothing changed since the champion: same data version, params and code for "
-                             + ", ".join(changes))  # fmt: skip
+        return dg.SkipReason("nothing changed since the champion (or the challenger, already judged): same data "
+                             "version, params and code for " + ", ".join(changes))  # fmt: skip
     what = "; ".join(f"{stage}: {', '.join(lines)}" for stage, lines in changed.items())
     stamp = context.scheduled_execution_time.isoformat()  # the tick's time: one run per tick
     return dg.RunRequest(run_key=f"scheduled-{stamp}", tags={"lipsync/trigger": "schedule",

@@ -4,8 +4,10 @@ Both compare now with each promoted model's champion (or, with none yet, its cha
 last candidate judged) as the registry recorded it:
 
 - :func:`changes_since_champion`: the shard data version, the stage's params hash and code
-  version against the champion's ``data_version``, ``params_hash`` and ``code_version`` tags.
-  Nothing changed means a retraining would reproduce the champion: the schedule skips.
+  version against the champion's ``data_version``, ``params_hash`` and ``code_version`` tags,
+  and, when they differ, against the challenger's (the last candidate judged). Matching either
+  means a retraining would reproduce a version already judged (the training stages reuse an
+  unchanged registered version): the schedule skips.
 - :func:`new_clips_since_champion`: the usable clips (the video ids in the shards manifest)
   that the champion was not trained on (its training run logs the manifest it saw as
   ``data/manifest.json``). The sensor launches a retraining at ``retraining.min_new_clips``.
@@ -27,33 +29,44 @@ MANIFEST_ARTIFACT = "data/manifest.json"
 
 def reference_version(client, name: str) -> tuple[int, str] | None:
     """(version, alias) of ``name``'s champion, else its challenger; None for neither (or no model)."""
+    judged = judged_versions(client, name)
+    return judged[0] if judged else None
+
+
+def judged_versions(client, name: str) -> list[tuple[int, str]]:
+    """[(version, alias)] of ``name``'s champion, then its challenger when that is another version."""
     if not client.search_registered_models(f"name = '{name}'"):
-        return None
+        return []
     aliases = client.get_registered_model(name).aliases
-    for alias in ("champion", "challenger"):
-        if alias in aliases:
-            return int(aliases[alias]), alias
-    return None
+    found = [(int(aliases[alias]), alias) for alias in ("champion", "challenger") if alias in aliases]
+    return found[:1] + [item for item in found[1:] if item[0] != found[0][0]]
 
 
 def changes_since_champion(params: Params, layout: Layout, client) -> dict[str, list[str]]:
-    """``{stage: [what changed]}`` for each stage of ``promote.models`` (empty: nothing changed)."""
+    """``{stage: [what changed]}`` for each stage of ``promote.models``, against its champion; empty
+    when nothing changed since the champion or since the challenger (a retraining would reproduce
+    a version already judged)."""
     from lipsync.tracking import flatten_params, params_hash
 
     data_version = shard_data_version(layout)  # FileNotFoundError before the shards exist
     out = {}
     for stage in params.promote.models:
         entry = registry_entry(stage)
-        reference = reference_version(client, entry.registered_model)
-        if reference is None:
+        judged = judged_versions(client, entry.registered_model)
+        if not judged:
             out[stage] = [f"{entry.registered_model} has no champion or candidate yet"]
             continue
-        tags = client.get_model_version(entry.registered_model, str(reference[0])).tags
         now = {"data_version": data_version, "params_hash": params_hash(flatten_params(select_sections(
             params, entry.params))), "code_version": code_hash(SOURCE_ROOT, entry.code)}  # fmt: skip
-        out[stage] = [f"{key} {tags.get(key, 'unknown')[:8]} (v{reference[0]}, {reference[1]}) -> {value[:8]}"
-                      for key, value in now.items() if tags.get(key) != value]  # fmt: skip
+        against = [_differences(client, entry.registered_model, version, alias, now) for version, alias in judged]
+        out[stage] = [] if [] in against else against[0]
     return out
+
+
+def _differences(client, name: str, version: int, alias: str, now: dict[str, str]) -> list[str]:
+    tags = client.get_model_version(name, str(version)).tags
+    return [f"{key} {tags.get(key, 'unknown')[:8]} (v{version}, {alias}) -> {value[:8]}"
+            for key, value in now.items() if tags.get(key) != value]  # fmt: skip
 
 
 def new_clips_since_champion(params: Params, layout: Layout, client) -> dict:

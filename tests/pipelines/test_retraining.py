@@ -80,14 +80,31 @@ def test_the_schedule_skips_when_nothing_changed_since_the_champion(registry):
     assert "has no champion or candidate yet" in first.tags["lipsync/changes"]
     champion_now(project, store)
     skip = schedule_tick(project, instance)
-    assert skip.skip_message == (
-        "nothing changed since the champion: same data version, params and code for generator, wav2lip_baseline"
-    )
+    assert skip.skip_message == ("nothing changed since the champion (or the challenger, already judged): same "
+                                 "data version, params and code for generator, wav2lip_baseline")  # fmt: skip
     write_manifest(project, "d2", 10)  # new shards
     request = schedule_tick(project, instance)
     assert isinstance(request, dg.RunRequest) and request.tags["lipsync/trigger"] == "schedule"
     assert request.run_key == "scheduled-2026-12-07T03:00:00+00:00"
     assert "generator: data_version d1 (v1, champion) -> d2" in request.tags["lipsync/changes"]
+
+
+def test_the_schedule_skips_when_the_challenger_was_trained_on_this_data(registry):
+    project, store, instance = registry
+    write_manifest(project, "d1", 10)
+    champion_now(project, store)
+    write_manifest(project, "d2", 12)  # new shards: a retraining is due
+    assert "data_version d1 (v1, champion) -> d2" in schedule_tick(project, instance).tags["lipsync/changes"]
+    for stage, name in MODELS.items():  # ... it ran: candidates trained on d2 lost against the champions
+        entry = registry_entry(stage)
+        tags = {"data_version": "d2", "code_version": code_hash(SOURCE_ROOT, entry.code),
+                "params_hash": params_hash(flatten_params(select_sections(project.params, entry.params)))}  # fmt: skip
+        version = store.add(name=name, manifest=manifest("d2", 12))
+        commit_decision(store.client, store.mlruns, name, version, complete(version, "v1") | tags, promote=False)
+    assert schedule_tick(project, instance).skip_message.startswith("nothing changed since the champion (or the ")
+    write_manifest(project, "d3", 13)
+    request = schedule_tick(project, instance)  # changes are named against the champion
+    assert "generator: data_version d1 (v1, champion) -> d3" in request.tags["lipsync/changes"]
 
 
 def test_the_schedule_sees_a_params_change(registry):
