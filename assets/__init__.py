@@ -8,3 +8,6 @@ import dagster as dg
 warnings.filterwarnings("ignore", category=dg.BetaWarning, message=".*backfill_policy.*")
 
 OWNERS = ["team:lipsync"]  # shown on every asset in the UI's catalogue
+# Every asset writes under data/: one Dagster concurrency pool, of size 1 (pipelines/instance.py), so two
+# runs (make run, the sensors, a retraining) never write at once; the stage runners also take a file lock.
+WRITER_POOL = "lipsync_writer"

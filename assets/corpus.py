@@ -2,12 +2,12 @@
 
 import dagster as dg
 
-from assets import OWNERS
+from assets import OWNERS, WRITER_POOL
 from assets.resources import LipsyncProject
 from lipsync.stages import corpus as stage
 
 
-@dg.asset(group_name="data", kinds={"python", "dvc"}, owners=OWNERS, code_version="1")
+@dg.asset(group_name="data", kinds={"python", "dvc"}, owners=OWNERS, code_version="1", pool=WRITER_POOL)
 def corpus(context: dg.AssetExecutionContext, lipsync: LipsyncProject) -> dg.MaterializeResult:
     """The embedded synthetic talking-head corpus: real face photographs with a speech-driven
     mouth, espeak-ng speech, H.264 + AAC mp4s at 25 fps / 16 kHz, per-frame ground truth.

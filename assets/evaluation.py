@@ -4,7 +4,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets import OWNERS
+from assets import OWNERS, WRITER_POOL
 from assets.metadata import image_metadata, mlflow_ui_url, number
 from assets.resources import LipsyncProject
 from lipsync.stages import benchmark as benchmark_stage
@@ -29,7 +29,7 @@ def headline_metadata(means: dict) -> dict:
 def _stage_asset(name: str, kinds: set[str]):
     entry = registry.stage(name)
     return dg.asset(name=name, group_name=entry.group, deps=list(entry.upstream), kinds=kinds, owners=OWNERS,
-                    code_version="1")  # fmt: skip
+                    code_version="1", pool=WRITER_POOL)  # fmt: skip
 
 
 @_stage_asset("evaluation", {"pytorch", "mlflow", "parquet"})

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from assets import OWNERS
+from assets import OWNERS, WRITER_POOL
 from assets.metadata import image_metadata, report_batch, report_partitions
 from assets.partitions import videos_partitions
 from assets.resources import LipsyncProject
@@ -25,6 +25,7 @@ FIGURES = {
     owners=OWNERS,
     backfill_policy=dg.BackfillPolicy.single_run(),
     code_version="1",
+    pool=WRITER_POOL,
 )
 def faces(context: dg.AssetExecutionContext, lipsync: LipsyncProject) -> dg.MaterializeResult:
     """MTCNN (PyTorch port of the `mtcnn` wheel's weights) every k-th frame, O-Net refinement

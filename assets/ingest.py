@@ -3,7 +3,7 @@
 import dagster as dg
 import pandas as pd
 
-from assets import OWNERS
+from assets import OWNERS, WRITER_POOL
 from assets.metadata import report_batch, report_partitions
 from assets.partitions import videos_partitions
 from assets.resources import LipsyncProject
@@ -20,6 +20,7 @@ FIGURES = {"frames": "frames", "duration_seconds": "duration_s", "width": "width
     owners=OWNERS,
     backfill_policy=dg.BackfillPolicy.single_run(),
     code_version="1",
+    pool=WRITER_POOL,
 )
 def ingest(context: dg.AssetExecutionContext, lipsync: LipsyncProject) -> dg.MaterializeResult:
     """Probe, validate and normalise each raw video (25 fps H.264, 16 kHz mono wav) and record

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from assets import OWNERS
+from assets import OWNERS, WRITER_POOL
 from assets.metadata import report_batch, report_partitions
 from assets.partitions import videos_partitions
 from assets.resources import LipsyncProject
@@ -19,6 +19,7 @@ FIGURES = {"mel_frames": "mel_frames", "audio_seconds": "seconds"}
     owners=OWNERS,
     backfill_policy=dg.BackfillPolicy.single_run(),
     code_version="1",
+    pool=WRITER_POOL,
 )
 def mel(context: dg.AssetExecutionContext, lipsync: LipsyncProject) -> dg.MaterializeResult:
     """Wav2Lip-compatible log-mel spectrograms (80 bands, 80 frames/s, clipped to [-4, 4])

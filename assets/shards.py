@@ -2,13 +2,20 @@
 
 import dagster as dg
 
-from assets import OWNERS
+from assets import OWNERS, WRITER_POOL
 from assets.resources import LipsyncProject
 from lipsync.layout import SPLITS
 from lipsync.stages import shards as stage
 
 
-@dg.asset(group_name="data", deps=["faces", "mel"], kinds={"webdataset", "dvc"}, owners=OWNERS, code_version="1")
+@dg.asset(
+    group_name="data",
+    deps=["faces", "mel"],
+    kinds={"webdataset", "dvc"},
+    owners=OWNERS,
+    code_version="1",
+    pool=WRITER_POOL,
+)
 def shards(context: dg.AssetExecutionContext, lipsync: LipsyncProject) -> dg.MaterializeResult:
     """WebDataset tar shards per split (by speaker), segments of aligned face crops + mel +
     boxes/landmarks; the data version is the content hash of the shard set."""

@@ -8,7 +8,7 @@ from types import ModuleType
 
 import dagster as dg
 
-from assets import OWNERS
+from assets import OWNERS, WRITER_POOL
 from assets.metadata import image_metadata, mlflow_ui_url, number
 from assets.resources import LipsyncProject
 from lipsync.stages import generator as generator_stage
@@ -43,7 +43,7 @@ def training_asset(stage: ModuleType, description: str) -> dg.AssetsDefinition:
     entry = registry.stage(stage.STAGE)
 
     @dg.asset(name=entry.name, group_name=entry.group, deps=list(entry.upstream), kinds={"pytorch", "mlflow", "dvc"},
-              owners=OWNERS, code_version="1", description=description)  # fmt: skip
+              owners=OWNERS, code_version="1", pool=WRITER_POOL, description=description)  # fmt: skip
     def _asset(context: dg.AssetExecutionContext, lipsync: LipsyncProject) -> dg.MaterializeResult:
         project = lipsync.open()
         result = stage.run(project.params, project.layout)

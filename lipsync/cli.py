@@ -5,6 +5,8 @@ lipsync pipeline                        the main Dagster job (raw videos to the 
 lipsync report                          the benchmark report's path, table and findings
 lipsync bench <name>                    a benchmark; writes JSON under paths.bench
 lipsync bench report                    rebuild the README figures from that JSON
+lipsync models list|compare|promote|rollback NAME ...   the registry: versions, figures, the champion
+lipsync corpus --extra-speakers N       new speakers' videos under the raw folder (retraining demo)
 """
 
 from __future__ import annotations
@@ -41,7 +43,27 @@ def _parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="run a benchmark and write its JSON; `report` rebuilds the README table")
     bench.add_argument("name", choices=BENCHMARKS)
     bench.add_argument("--quick", action="store_true", help="smaller inputs (for tests)")
+    _models_parser(sub)
+    corpus = sub.add_parser("corpus", help="add new speakers' videos under the raw folder (retraining demo)")
+    corpus.add_argument("--extra-speakers", type=int, required=True, metavar="N", help="speakers to add")
     return parser
+
+
+def _models_parser(sub) -> None:
+    models = sub.add_parser("models", help="registered versions: list, compare, promote by hand, roll back")
+    action = models.add_subparsers(dest="action", required=True)
+    action.add_parser("list", help="every version with its figures and aliases").add_argument("name")
+    compare = action.add_parser("compare", help="versions with figures, data, params that differ, decisions")
+    compare.add_argument("name")
+    compare.add_argument("versions", nargs="*", type=int, metavar="V", help="two versions (default with --all)")
+    compare.add_argument("--all", action="store_true", help="every version")
+    promote = action.add_parser("promote", help="make a version the champion by hand (recorded as such)")
+    promote.add_argument("name")
+    promote.add_argument("version", type=int)
+    promote.add_argument("--reason", required=True, help="why (kept in the version's tags and the MLflow run)")
+    rollback = action.add_parser("rollback", help="give the champion back to the version it replaced")
+    rollback.add_argument("name")
+    rollback.add_argument("--reason", default="rolled back by hand", help="why (recorded)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,6 +82,12 @@ def main(argv: list[str] | None = None) -> int:
         summary = _run_stage(project, args)
     elif args.command == "report":
         return _print_report(project)
+    elif args.command == "models":
+        return _models(project, args)
+    elif args.command == "corpus":
+        from lipsync.stages import extra_speakers
+
+        summary = extra_speakers.run(project.params, project.layout, args.extra_speakers)
     elif args.command == "pipeline":
         from pipelines.main_run import run_main_job
 
@@ -83,6 +111,31 @@ def _print_report(project) -> int:
     print("Reconstruction (own audio):\n" + result["table"] + "\n")
     print("Cross-audio dubbing:\n" + result["cross_audio_table"] + "\n")
     print("\n".join(f"- {line}" for line in result["findings"]))
+    promotion = project.layout.promote / "promotion.md"
+    if promotion.exists():
+        print(f"\nRegistry ({promotion}):\n\n" + promotion.read_text())
+    return 0
+
+
+def _models(project, args) -> int:
+    from lipsync.stages import model_commands as commands
+
+    if args.action == "compare" and not args.all and len(args.versions) != 2:
+        print("lipsync models compare: give two versions, or --all", file=sys.stderr)
+        return 2
+    try:
+        if args.action == "list":
+            text = commands.list_versions(project, args.name)
+        elif args.action == "compare":
+            text = commands.compare(project, args.name, None if args.all else args.versions)
+        elif args.action == "promote":
+            text = commands.promote(project, args.name, args.version, args.reason)
+        else:
+            text = commands.rollback(project, args.name, args.reason)
+    except ValueError as exc:
+        print(f"lipsync models {args.action}: {exc}", file=sys.stderr)
+        return 1
+    print(text)
     return 0
 
 
@@ -95,7 +148,7 @@ def _run_stage(project, args) -> dict:
     kwargs = {"video_ids": args.videos} if args.stage in PER_VIDEO else {}
     try:
         return run(project.params, project.layout, progress=args.progress, **kwargs)
-    except (FileNotFoundError, KeyError) as exc:
+    except (FileNotFoundError, KeyError, RuntimeError) as exc:
         print(f"lipsync run {args.stage}: {exc}", file=sys.stderr)
         raise SystemExit(1) from None
 

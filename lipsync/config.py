@@ -36,6 +36,7 @@ from lipsync.faces.settings import FacesSettings
 from lipsync.ingest.settings import IngestSettings
 from lipsync.models.settings import ModelsSettings
 from lipsync.params_loader import ParamsError, from_mapping, to_mapping
+from lipsync.tracking.promotion_settings import PromoteSettings
 from lipsync.tracking.settings import TrackingSettings
 from lipsync.training.settings import TrainingSettings
 
@@ -55,7 +56,9 @@ class Paths:
     models: str
     evaluation: str
     benchmark: str
+    promote: str
     mlruns: str
+    writer_lock: str
     bench: str
     logs: str
     dagster_home: str
@@ -82,6 +85,24 @@ class ChecksSettings:
 
 
 @dataclass(frozen=True)
+class RetrainingSettings:
+    """When the retraining job (training -> evaluation -> benchmark -> promote) starts by itself
+    (``pipelines/retraining.py``). cron: the schedule's ticks (cron syntax) in ``timezone``; a tick
+    is skipped when nothing changed since the champion. min_new_clips: the sensor launches it
+    once this many usable clips (in the shards) are not in the champion's training data."""
+
+    cron: str
+    timezone: str
+    min_new_clips: int
+
+    def __post_init__(self) -> None:
+        if len(self.cron.split()) != 5:
+            raise ParamsError(f"params key 'retraining.cron' must have 5 fields, got {self.cron!r}")
+        if self.min_new_clips < 1:
+            raise ParamsError(f"params key 'retraining.min_new_clips' must be >= 1, got {self.min_new_clips}")
+
+
+@dataclass(frozen=True)
 class Params:
     seed: int
     format: FormatSettings
@@ -96,7 +117,9 @@ class Params:
     tracking: TrackingSettings
     evaluation: EvaluationSettings
     benchmark: BenchmarkSettings
+    promote: PromoteSettings
     checks: ChecksSettings
+    retraining: RetrainingSettings
 
 
 def _mel_frames(data: dict) -> int | None:

@@ -209,8 +209,22 @@ class Layout:
         return self._p(self.paths.benchmark)
 
     @property
+    def promote(self) -> Path:
+        """The promotion decisions (decision.json) and the versions table (promotion.md)."""
+        return self._p(self.paths.promote)
+
+    @property
+    def promote_decision(self) -> Path:
+        return self.promote / "decision.json"
+
+    @property
     def mlruns(self) -> Path:
         return self._p(self.paths.mlruns)
+
+    @property
+    def writer_lock(self) -> Path:
+        """The lock file every stage that writes under data/ holds while it runs."""
+        return self._p(self.paths.writer_lock)
 
     # elsewhere
     @property

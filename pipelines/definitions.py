@@ -9,10 +9,12 @@ from assets.evaluation import benchmark, evaluation
 from assets.faces import faces
 from assets.ingest import ingest, ingest_rejected_share
 from assets.mel import mel
+from assets.promote import promote
 from assets.resources import LipsyncProject
 from assets.shards import shards
 from assets.training import generator, syncnet_evaluator, syncnet_expert, wav2lip_baseline
-from pipelines.jobs import corpus_job, data_job, evaluation_job, training_job
+from pipelines.jobs import corpus_job, data_job, evaluation_job, retraining_job, training_job
+from pipelines.retraining import new_clips_since_champion, retraining_schedule
 from pipelines.sensors import new_raw_videos
 
 defs = dg.Definitions(
@@ -28,9 +30,11 @@ defs = dg.Definitions(
         wav2lip_baseline,
         evaluation,
         benchmark,
+        promote,
     ],
     asset_checks=[ingest_rejected_share],
-    jobs=[corpus_job, data_job, training_job, evaluation_job],
-    sensors=[new_raw_videos],
+    jobs=[corpus_job, data_job, training_job, evaluation_job, retraining_job],
+    schedules=[retraining_schedule],
+    sensors=[new_raw_videos, new_clips_since_champion],
     resources={"lipsync": LipsyncProject()},
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from assets.dvc_record import COMMIT_TAG
 from lipsync.stages.registry import stages_of
 
 DATA_STAGES = [s.name for s in stages_of(group="data") if s.name != "corpus"]
@@ -24,6 +25,13 @@ training_job = dg.define_asset_job(
     "baseline.",
 )  # fmt: skip
 evaluation_job = dg.define_asset_job(
-    "evaluation_job", selection=["evaluation", "benchmark"], executor_def=dg.in_process_executor,
-    description="Registered models to the benchmark report: every metric on the held-out clips, then the report.",
+    "evaluation_job", selection=["evaluation", "benchmark", "promote"], executor_def=dg.in_process_executor,
+    description="Registered models to the benchmark report: every metric on the held-out clips, the report, then the "
+    "promotion decision (champion or not) for each candidate.",
+)  # fmt: skip
+retraining_job = dg.define_asset_job(
+    "retraining_job", selection=[*TRAINING_STAGES, "evaluation", "benchmark", "promote"],
+    executor_def=dg.in_process_executor, tags={COMMIT_TAG: "true"},
+    description="The loop's retraining: training (unchanged models are reused), evaluation, benchmark and promotion; "
+    "then the outputs are recorded in dvc.lock. Started by the weekly schedule and the new-clips sensor.",
 )  # fmt: skip

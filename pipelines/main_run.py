@@ -1,5 +1,5 @@
 """The main job, as ``make run`` runs it: corpus, every video partition, shards, training,
-evaluation and the benchmark report.
+evaluation, the benchmark report and the promotion decision.
 
 Four runs on the project's persistent instance, launched from the workspace's code
 location like runs started in the UI (:mod:`pipelines.launch`), so they appear in the
@@ -7,9 +7,10 @@ Overview timeline and on the Jobs page with their materializations and metadata:
 ``corpus_job``; then the new raw videos become ``videos`` partitions (what the sensor does);
 then ``data_job`` over the whole partition range in one run (the runners skip videos that
 are already up to date); then ``training_job``: the expert and the evaluator, our generator
-and the Wav2Lip baseline, each registered; then ``evaluation_job``: the evaluation and the
-benchmark report. The project root reaches the runs as the ``lipsync`` resource's config,
-so a project other than this checkout (a test's) runs the same code.
+and the Wav2Lip baseline, each registered; then ``evaluation_job``: the evaluation, the
+benchmark report and the promotion decision. The project root reaches the runs as the
+``lipsync`` resource's config, so a project other than this checkout (a test's) runs the
+same code.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ import time
 
 import dagster as dg
 
+from assets import WRITER_POOL
 from assets.partitions import range_tags, videos_partitions
 from lipsync.project import Project
 from lipsync.stages.ingest import new_video_ids
 from lipsync.stages.registry import stages_of
-from pipelines.instance import project_instance
+from pipelines.instance import free_finished_slots, project_instance
 from pipelines.launch import launch, open_workspace
 
 log = logging.getLogger("lipsync")
@@ -42,6 +44,8 @@ def run_main_job(
         "loggers": {"console": {"config": {"log_level": "INFO"}}},
     }
     started = time.perf_counter()
+    for run_id in free_finished_slots(instance, WRITER_POOL):
+        log.warning("pipeline: freed the %s pool slot left by ended run %s", WRITER_POOL, run_id)
     runs = {}
     with open_workspace(instance) as workspace:
         if with_corpus:

@@ -21,11 +21,13 @@ from lipsync.atomic import atomic_path, write_json
 from lipsync.config import Params
 from lipsync.layout import Layout
 from lipsync.stages.training_stage import read_result
+from lipsync.stages.writer_lock import writes_data
 
 STAGE = "benchmark"
 TABLE_START, TABLE_END = "<!-- table:start -->", "<!-- table:end -->"
 
 
+@writes_data
 def run(params: Params, layout: Layout, progress: bool = False) -> dict:
     from lipsync.evaluation import report
 

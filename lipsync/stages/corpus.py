@@ -17,10 +17,12 @@ from lipsync.atomic import write_json
 from lipsync.config import Params, section_hash
 from lipsync.corpus.generate import generate_corpus
 from lipsync.layout import Layout
+from lipsync.stages.writer_lock import writes_data
 
 STAGE = "corpus"
 
 
+@writes_data
 def run(params: Params, layout: Layout, progress: bool = False) -> dict:
     fingerprint = section_hash((params.corpus, _code_hash()))
     previous = _previous(layout, fingerprint)

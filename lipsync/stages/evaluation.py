@@ -29,11 +29,13 @@ from lipsync.evaluation.clip import EvalClip, audio_pairing, dubbed
 from lipsync.layout import Layout
 from lipsync.stages.evaluation_inputs import load_clips, load_evaluator, load_generators
 from lipsync.stages.evaluation_summary import summarise, track_evaluation
+from lipsync.stages.writer_lock import writes_data
 
 log = logging.getLogger("lipsync")
 STAGE = "evaluation"
 
 
+@writes_data
 def run(params: Params, layout: Layout, progress: bool = False) -> dict:
     from lipsync.evaluation.generate import generate_frames, reference_indices
     from lipsync.evaluation.scoring import Scorer

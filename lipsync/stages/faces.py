@@ -22,11 +22,13 @@ from lipsync.media.probe import MediaError
 from lipsync.media.reader import read_frames
 from lipsync.stages import records as rec
 from lipsync.stages.per_video import PerVideoStage, ingested_sources, run_per_video
+from lipsync.stages.writer_lock import writes_data
 
 STAGE = "faces"
 COLUMNS = ("frames", "face_frames", "segments", "other_faces", "detections_run", "seconds")
 
 
+@writes_data
 def run(params: Params, layout: Layout, video_ids: list[str] | None = None, progress: bool = False) -> dict:
     return run_per_video(FACES, params, layout, video_ids, progress)
 

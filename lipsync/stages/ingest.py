@@ -18,6 +18,7 @@ from lipsync.layout import Layout
 from lipsync.media.probe import MediaError, probe
 from lipsync.stages import records as rec
 from lipsync.stages.per_video import PerVideoStage, run_per_video
+from lipsync.stages.writer_lock import writes_data
 
 log = logging.getLogger("lipsync")
 STAGE = "ingest"
@@ -27,6 +28,7 @@ COLUMNS = (
 )  # fmt: skip
 
 
+@writes_data
 def run(params: Params, layout: Layout, video_ids: list[str] | None = None, progress: bool = False) -> dict:
     """Ingest the raw videos (only ``video_ids`` if given; all otherwise). Returns a summary."""
     return run_per_video(INGEST, params, layout, video_ids, progress)

@@ -13,11 +13,13 @@ from lipsync.layout import Layout
 from lipsync.media.reader import read_wav
 from lipsync.stages import records as rec
 from lipsync.stages.per_video import PerVideoStage, ingested_sources, run_per_video
+from lipsync.stages.writer_lock import writes_data
 
 STAGE = "mel"
 COLUMNS = ("mel_frames", "seconds", "path")
 
 
+@writes_data
 def run(params: Params, layout: Layout, video_ids: list[str] | None = None, progress: bool = False) -> dict:
     return run_per_video(MEL, params, layout, video_ids, progress)
 

@@ -94,6 +94,14 @@ STAGES: tuple[Stage, ...] = (
         "benchmark", "whole", "evaluation", ("evaluation",), ("format", "models.generator", "evaluation", "benchmark"),
         code=("lipsync/stages/benchmark.py", "lipsync/evaluation/report.py"),
     ),
+    Stage(
+        "promote", "whole", "evaluation", ("benchmark",),
+        ("format", "mel", "faces.crop", "training.mouth_box", "models.generator", "models.syncnet_evaluator",
+         "evaluation", "promote"),
+        code=("lipsync/stages/promote.py", "lipsync/stages/promote_champion.py",
+              "lipsync/stages/promote_rescore.py", "lipsync/stages/promote_report.py",
+              "lipsync/tracking/promotion_rule.py", "lipsync/tracking/promotion.py"),
+    ),
 )  # fmt: skip
 
 BY_NAME = {stage.name: stage for stage in STAGES}

@@ -27,11 +27,13 @@ from lipsync.data.splits import segment_bounds, speaker_split
 from lipsync.layout import SPLITS, Layout
 from lipsync.media.reader import read_pcm16
 from lipsync.stages import records as rec
+from lipsync.stages.writer_lock import writes_data
 
 log = logging.getLogger("lipsync")
 STAGE = "shards"
 
 
+@writes_data
 def run(params: Params, layout: Layout, progress: bool = False) -> dict:
     started = time.perf_counter()
     plan = plan_segments(params, layout)

@@ -8,10 +8,12 @@ import numpy as np
 from lipsync.config import Params
 from lipsync.layout import Layout
 from lipsync.stages.training_stage import TrainingStage
+from lipsync.stages.writer_lock import writes_data
 
 STAGE = "syncnet_expert"
 
 
+@writes_data
 def run(params: Params, layout: Layout, progress: bool = False) -> dict:
     import torch
 

@@ -119,11 +119,15 @@ class TrainingStage:
         return self
 
     def register(self, summary: TrainingSummary, model, input_example: tuple, **fields) -> dict:
-        """Log the last checkpoint, the metrics file and ``model`` (registered under the stage's
-        name); ``fields`` join the result. Returns the result (written on a successful exit)."""
+        """Log the last checkpoint, the metrics file, the shards manifest (``data/manifest.json``:
+        the clips trained on) and ``model`` (registered under the stage's name); ``fields`` join
+        the result. Returns the result (written on a successful exit)."""
+        from lipsync.tracking import flatten_params, params_hash
+
         if summary.checkpoint is not None:
             self.run.log_checkpoint(Path(summary.checkpoint))
         self.run.log_file(self.setup.paths.metrics, "logs")
+        self.run.log_file(self.layout.shards_manifest, "data")  # the clips it saw (the retraining sensor reads it)
         facts = {"steps": summary.step, "train_seconds": round(summary.seconds, 1), **summary.last_eval}
         ref = self.run.log_model(model, input_example, self.entry.registered_model, facts)
         checkpoint = Path(summary.checkpoint).relative_to(self.layout.root) if summary.checkpoint else None
@@ -134,6 +138,7 @@ class TrainingStage:
             "data_version": self.data_version,
             "fingerprint": self.fingerprint,
             "code_version": self.code_version,
+            "params_hash": params_hash(flatten_params(self.tracked)),
             "up_to_date": False,
             "steps": summary.step,
             "resumed_from": summary.resumed_from,

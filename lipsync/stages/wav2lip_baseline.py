@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from lipsync.config import Params
 from lipsync.layout import Layout
-from lipsync.stages.generator_inputs import input_example, load_expert
+from lipsync.stages.generator_inputs import input_example, load_expert, load_start, warm_start
 from lipsync.stages.mouth_truth import MouthBoxes
 from lipsync.stages.training_stage import TrainingStage
+from lipsync.stages.writer_lock import writes_data
 
 STAGE = "wav2lip_baseline"
 
 
+@writes_data
 def run(params: Params, layout: Layout, progress: bool = False) -> dict:
     import torch
 
@@ -23,11 +25,14 @@ def run(params: Params, layout: Layout, progress: bool = False) -> dict:
 
     settings = params.training.wav2lip_baseline
     expert, expert_ref = load_expert(params, layout, STAGE)
-    stage = TrainingStage(STAGE, params, layout, inputs={"expert": expert_ref})
+    init = warm_start(settings.warm_start, layout, STAGE)
+    inputs = {"expert": expert_ref} | ({"init": init} if init else {})  # the starting weights, when not scratch
+    stage = TrainingStage(STAGE, params, layout, inputs=inputs)
     if stage.finished() is not None:  # the same training is done and registered
         return stage.result
     torch.manual_seed(params.training.seed)
     model = Wav2Lip()
+    load_start(model, init, layout)  # a resumed run then continues from its own checkpoint
     critic = Wav2LipDiscQual() if settings.adversarial.enabled else None
     mouth_boxes = MouthBoxes(params, layout)
     with stage:

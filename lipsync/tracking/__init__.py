@@ -10,8 +10,13 @@ version, run id), never as "the latest".
 | ``run`` | :class:`TrainingRun` (params, tags, metrics, images, checkpoints) and its :class:`TrainingHooks` |
 | ``logged_model`` | :func:`log_pytorch_model` (pt2 + state dict, registered, described), :func:`load_state_dict` |
 | ``model_ref`` | :class:`ModelRef`, the serialisable identity of a registered version |
-| ``registry`` | :func:`set_alias`, :func:`get_alias`, :func:`compare_versions` |
-| ``flat_params`` | :func:`flatten_params`: nested settings -> ``"a.b.c"`` params |
+| ``registry`` | :func:`set_alias`, :func:`get_alias`, :func:`resolve_model_uri`, :func:`compare_versions` |
+| ``flat_params`` | :func:`flatten_params`: nested settings -> ``"a.b.c"`` params; :func:`params_hash` |
+| ``promotion_settings``, ``promotion_rule`` | the ``promote`` params section; :func:`decide` (candidate vs champion) |
+| ``version_records`` | the benchmark, provenance and promotion tags every evaluated version carries |
+| ``promotion`` | :func:`commit_decision`, :func:`promote_by_hand`, :func:`rollback`: aliases moved last, under a lock |
+| ``retention`` | :func:`apply_retention`, :func:`version_bytes`: old versions' files deleted, entries kept |
+| ``version_table`` | :func:`version_rows`, :func:`params_diff`: what ``lipsync models list/compare`` print |
 | ``provenance`` | :func:`git_commit` |
 | ``ui_links`` | :func:`experiment_url`, :func:`run_url`, :func:`model_version_url`: links into ``make mlflow-ui`` |
 """
@@ -27,6 +32,17 @@ __getattr__, __dir__ = lazy_exports(
     __name__,
     {
         "ModelFacts": "lipsync.tracking.logged_model",
+        "Scored": "lipsync.tracking.promotion_rule",
+        "apply_retention": "lipsync.tracking.retention",
+        "champion_of": "lipsync.tracking.promotion",
+        "commit_decision": "lipsync.tracking.promotion",
+        "decide": "lipsync.tracking.promotion_rule",
+        "params_diff": "lipsync.tracking.version_table",
+        "promote_by_hand": "lipsync.tracking.promotion",
+        "registry_lock": "lipsync.tracking.promotion",
+        "rollback": "lipsync.tracking.promotion",
+        "version_bytes": "lipsync.tracking.retention",
+        "version_rows": "lipsync.tracking.version_table",
         "ModelRef": "lipsync.tracking.model_ref",
         "TrainingHooks": "lipsync.tracking.run",
         "TrainingRun": "lipsync.tracking.run",
@@ -36,6 +52,8 @@ __getattr__, __dir__ = lazy_exports(
         "experiment_url": "lipsync.tracking.ui_links",
         "flatten_params": "lipsync.tracking.flat_params",
         "get_alias": "lipsync.tracking.registry",
+        "params_hash": "lipsync.tracking.flat_params",
+        "resolve_model_uri": "lipsync.tracking.registry",
         "git_commit": "lipsync.tracking.provenance",
         "load_state_dict": "lipsync.tracking.logged_model",
         "log_pytorch_model": "lipsync.tracking.logged_model",

@@ -40,3 +40,14 @@ def _as_text(value: Any) -> str:
     if isinstance(value, PurePath):
         return value.as_posix()
     return str(value)
+
+
+def params_hash(flat: Mapping[str, str]) -> str:
+    """16 hex digits naming a set of flat params (``flatten_params`` output, or a run's params):
+    equal exactly when every key and value is. ``eval.*`` entries (an evaluation's constants,
+    logged as params by training runs) are left out: they are results, not settings."""
+    import hashlib
+    import json
+
+    kept = {key: str(value) for key, value in flat.items() if not key.startswith("eval.")}
+    return hashlib.sha256(json.dumps(kept, sort_keys=True).encode()).hexdigest()[:16]

@@ -122,6 +122,8 @@ def train(
             run.checkpoint(position)
         if (run.step % settings.eval_every == 0 or final) and context.main:
             run.evaluate()
+    if settings.steps == 0 and context.main:  # nothing trained: the starting weights are the result
+        run.evaluate()
     return run.finish()
 
 

@@ -8,6 +8,7 @@ number comes from ``params.yaml``. Model shapes stay in ``models:``; the mel con
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from lipsync.training.augment import AugmentSettings, WindowAugmentSettings
 
@@ -16,7 +17,8 @@ from lipsync.training.augment import AugmentSettings, WindowAugmentSettings
 class LoopSettings:
     """One optimisation run.
 
-    steps: optimiser steps (the budget). batch: samples per rank per step.
+    steps: optimiser steps (the budget; 0 registers the starting weights, evaluated once).
+    batch: samples per rank per step.
     lr, betas: Adam. log_every / checkpoint_every / eval_every: in steps (the last step
     always logs, checkpoints and evaluates). keep_checkpoints: newest files kept.
     explode_factor: a loss above this many times its running mean stops the run;
@@ -41,7 +43,9 @@ class LoopSettings:
     mixed_precision: bool
 
     def __post_init__(self) -> None:
-        for name in ("steps", "batch", "log_every", "checkpoint_every", "keep_checkpoints", "eval_every"):
+        if self.steps < 0:
+            raise ValueError(f"training loop key 'steps' must be >= 0, got {self.steps}")
+        for name in ("batch", "log_every", "checkpoint_every", "keep_checkpoints", "eval_every"):
             if getattr(self, name) < 1:
                 raise ValueError(f"training loop key '{name}' must be >= 1, got {getattr(self, name)}")
         if not 0.0 < self.final_lr <= 1.0:
@@ -142,12 +146,29 @@ class PerceptualSettings:
 
 
 @dataclass(frozen=True)
+class WarmStartSettings:
+    """Where a generator's training starts. source: ``scratch`` (fresh weights from the seed),
+    ``champion`` (the registry's champion of the stage's model, resolved to a version once and
+    recorded) or ``checkpoint`` (the file ``checkpoint``: one of ours, or for the baseline the
+    official ``wav2lip.pth``; loaded strictly, weights only). Only a fresh start uses them: a
+    run that finds its own checkpoint resumes from it."""
+
+    source: Literal["scratch", "champion", "checkpoint"]
+    checkpoint: str | None
+
+    def __post_init__(self) -> None:
+        if (self.source == "checkpoint") != (self.checkpoint is not None):
+            raise ValueError("training.<stage>.warm_start: 'checkpoint' names a file exactly when source is checkpoint")
+
+
+@dataclass(frozen=True)
 class GeneratorTrainingSettings:
     """One generator trainer (ours or the Wav2Lip baseline).
 
     sync_weight: weight of the frozen expert's sync loss from step ``sync_start`` (0 before).
     mask_prior_weight: L1 pull of the compositor mask toward its prior (ours only).
     eval_windows: 5-frame windows scored at each evaluation; grid_windows: rows of the sample grid.
+    warm_start: the weights training starts from.
     """
 
     loop: LoopSettings
@@ -158,6 +179,7 @@ class GeneratorTrainingSettings:
     perceptual: PerceptualSettings
     eval_windows: int
     grid_windows: int
+    warm_start: WarmStartSettings
 
 
 @dataclass(frozen=True)

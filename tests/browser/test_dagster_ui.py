@@ -87,6 +87,15 @@ def test_automation_lists_the_new_videos_sensor(page, served):
     open_dagster(page, served, "/automation")
     expect(page.get_by_text("new_raw_videos", exact=True).first).to_be_visible()
     expect(page.get_by_text("Standard sensor").first).to_be_visible()
+    for name in ("new_clips_since_champion", "retraining_schedule"):  # the retraining loop's triggers
+        expect(page.get_by_text(name, exact=True).first).to_be_visible()
+
+
+def test_promote_materialization_names_the_decision_and_its_check(page, served):
+    open_dagster(page, served, "/assets/promote")
+    expect(metadata_row(page, "lipsync-generator/decision")).to_contain_text("not promoted")
+    expect(metadata_row(page, "lipsync-generator/reasons")).to_contain_text("self-checks")
+    expect(page.get_by_text("candidate_promoted").first).to_be_visible()
 
 
 def test_make_run_runs_are_on_the_timeline_and_the_jobs_page(page, served):

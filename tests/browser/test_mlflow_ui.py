@@ -1,9 +1,11 @@
 """The MLflow UI over the tiny main job's store: an experiment opens on its runs, a run shows
-its labelled sample grid, and the registry describes each model and version."""
+its labelled sample grid, and the registry describes each model and version, with the aliases
+and the benchmark and promotion tags the promote stage wrote."""
 
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -58,3 +60,16 @@ def test_registry_lists_the_models_with_descriptions_and_tags(page, served):
         expect(page.get_by_text(tag, exact=True).first).to_be_visible()
     page.goto(f"{served.mlflow_url}/#/models/lipsync-generator")
     expect(page.get_by_text("LipSyncGenerator", exact=False).first).to_be_visible()  # what the model is
+
+
+def test_registry_shows_aliases_and_benchmark_tags(page, served):
+    """The promote stage's records as a registry user sees them: the challenger alias on the model page
+    and on its version, whose tags hold the benchmark figures, their evaluator and the decision."""
+    version = json.loads(served.project.layout.model_result("generator").read_text())["model"]["version"]
+    page.goto(f"{served.mlflow_url}/#/models/lipsync-generator")
+    expect(page.get_by_text(re.compile(r"@\s*challenger")).first).to_be_visible()
+    page.goto(model_version_url(served.mlflow_url, "lipsync-generator", version))
+    expect(page.get_by_text(re.compile(r"@\s*challenger")).first).to_be_visible()
+    for tag in ("benchmark.cross_audio.lse_c", "benchmark.evaluator", "promotion.decision", "params_hash"):
+        expect(page.get_by_text(tag, exact=True).first).to_be_visible()
+    expect(page.get_by_text("not promoted", exact=True).first).to_be_visible()  # the tiny evaluator is unreliable

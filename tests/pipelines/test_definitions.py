@@ -5,12 +5,14 @@ import shutil
 import dagster as dg
 import pytest
 
+from assets import WRITER_POOL
+from assets.dvc_record import COMMIT_TAG
 from assets.partitions import videos_partitions
 from assets.resources import LipsyncProject
 from lipsync.stages.registry import STAGES
 from pipelines.definitions import defs
 from pipelines.sensors import new_raw_videos
-from tests.builders import make_project
+from tests.builders import loaded_params, make_project
 from tests.builders import write_clip as write
 
 
@@ -23,14 +25,22 @@ def test_definitions_load_with_the_asset_graph():
     assert parents == {"shards", "syncnet_expert"}
     assert graph.get(dg.AssetKey("generator")).group_name == "training"
     assert graph.get(dg.AssetKey("faces")).partitions_def == videos_partitions
-    for name in ("corpus_job", "data_job", "training_job", "evaluation_job"):
+    for name in ("corpus_job", "data_job", "training_job", "evaluation_job", "retraining_job"):
         assert defs.resolve_job_def(name) is not None
-    assert defs.resolve_sensor_def("new_raw_videos").default_status == dg.DefaultSensorStatus.RUNNING
+    for sensor in ("new_raw_videos", "new_clips_since_champion"):
+        assert defs.resolve_sensor_def(sensor).default_status == dg.DefaultSensorStatus.RUNNING
+    schedule = defs.resolve_schedule_def("retraining_schedule")
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING and schedule.job_name == "retraining_job"
+    assert schedule.cron_schedule == loaded_params().retraining.cron == "0 3 * * 1"  # weekly by default
+    retraining = defs.resolve_job_def("retraining_job")
+    assert retraining.tags[COMMIT_TAG] == "true"  # its outputs go into dvc.lock when it ends
     checks = {c.name for c in graph.get_check_keys_for_assets(graph.get_all_asset_keys())}
-    assert checks == {"ingest_rejected_share"}
+    assert checks == {"ingest_rejected_share", "candidate_promoted"}
+    assert {p.to_user_string() for p in graph.get(dg.AssetKey("promote")).parent_keys} == {"benchmark"}
     for key in graph.get_all_asset_keys():  # the catalogue shows an owner and what each asset is made with
         node = graph.get(key)
         assert node.owners == ["team:lipsync"] and node.kinds, key
+        assert node.pools == {WRITER_POOL}, key  # every asset writes under data/: one writer at a time
     assert {"pytorch", "mlflow"} <= graph.get(dg.AssetKey("generator")).kinds
     assert "webdataset" in graph.get(dg.AssetKey("shards")).kinds
 

@@ -185,3 +185,24 @@ def test_evaluation_and_report_follow_training(tiny):
     report = metadata(instance, "benchmark")
     assert "| ours |" in report["table"] and summary["report"] == str(project.layout.benchmark / "benchmark.html")
     assert (project.layout.benchmark / "benchmark.html").read_text().count("data:image/png;base64,") == 3
+
+
+def test_each_candidate_gets_a_recorded_decision(tiny, capsys):
+    from lipsync.cli import main
+    from lipsync.tracking import open_tracking
+
+    project, instance, _ = tiny
+    meta = metadata(instance, "promote")
+    client = open_tracking(project.layout.mlruns)
+    for stage, name in (("generator", "lipsync-generator"), ("wav2lip_baseline", "wav2lip-baseline")):
+        version = json.loads(project.layout.model_result(stage).read_text())["model"]["version"]
+        tags = client.get_model_version(name, str(version)).tags
+        assert meta[f"{name}/candidate"] == version and meta[f"{name}/decision"] == tags["promotion.summary"]
+        assert tags["promotion.decision"] in ("promoted", "not promoted") and tags["benchmark.evaluator"]
+        assert tags["params_hash"] and tags["data_version"] and tags["code_version"]
+        assert int(client.get_registered_model(name).aliases["challenger"]) == version
+    assert meta["report"] == str(project.layout.promote / "promotion.md")
+    assert main(["--root", str(project.root), "models", "compare", "lipsync-generator", "--all"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("lipsync-generator: challenger v1") and "| v1 | challenger |" in printed
+    assert "v1 decision: not promoted against first champion (floors)" in printed
