@@ -1,14 +1,20 @@
 """Write files atomically: to a temporary name beside the target, then rename; and one writer
 at a time: :func:`exclusive_lock`, an advisory lock file shared by every process.
 
-A crash or a bad input never leaves a half-written artifact under its final name.
+A crash or a bad input never leaves a half-written artifact under its final name. A killed
+process does leave its temporary (``.<stem>.tmp-<pid><suffix>``, a staging folder
+``.<name>.tmp-<pid>`` or a swapped-out ``.<name>.old-<pid>``): :func:`remove_stale_temporaries`
+removes those whose process is gone, at the start of the next run of the stage.
 """
 
 from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
+import re
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -16,6 +22,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+
+log = logging.getLogger("lipsync")
+
+# Every temporary name written in this project: <name>.tmp-<pid>[.<ext>...] or <name>.old-<pid>[...].
+TEMPORARY_NAME = re.compile(r"^.+\.(?:tmp|old)-(?P<pid>\d+)(?:\.[^.]+)*$")
 
 
 @contextmanager
@@ -97,3 +108,46 @@ def exclusive_lock(path: Path, holder: str, on_wait: Callable[[str], None] | Non
         finally:
             _depth.pop(key, None)
             fcntl.flock(stream, fcntl.LOCK_UN)
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists on this machine (one we may not signal counts as alive)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def stale_temporaries(folder: Path, recursive: bool = False) -> list[Path]:
+    """Temporaries (:data:`TEMPORARY_NAME`) in ``folder`` whose writing process is gone, sorted.
+    ``recursive``: in its subfolders too (not inside a stale folder, which goes whole)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    found = []
+    for entry in sorted(folder.iterdir()):
+        match = TEMPORARY_NAME.match(entry.name)
+        if match and not process_alive(int(match["pid"])):
+            found.append(entry)
+        elif recursive and entry.is_dir() and not entry.is_symlink():
+            found += stale_temporaries(entry, recursive=True)
+    return found
+
+
+def remove_stale_temporaries(folder: Path, stage: str, recursive: bool = False) -> list[Path]:
+    """Delete :func:`stale_temporaries` (files or whole folders), logging one line each, and
+    return them: the leftovers of a killed run of ``stage`` are never read, only removed."""
+    removed = stale_temporaries(folder, recursive)
+    for path in removed:
+        kind = "folder" if path.is_dir() and not path.is_symlink() else "file"
+        if kind == "folder":
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+        log.info("%s: removed %s %s left by a process that no longer runs", stage, kind, path)
+    return removed

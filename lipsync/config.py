@@ -13,7 +13,8 @@ Three steps, in order:
    rate, sample rate, sync window, face size, mel bands). The blocks' settings still carry
    them as fields (``MelSettings.sample_rate``...), but the file writes each once: the
    loader fills the derived keys (:data:`DERIVED`) and refuses a file that writes one.
-3. Cross-field rules the types cannot express (:func:`_validate`).
+3. Numeric ranges (:mod:`lipsync.params_ranges`: counts >= 1, rates > 0...), then the
+   cross-field rules the types cannot express (:func:`_validate`).
 
 This module imports no torch: every command pays only for what it uses.
 """
@@ -36,6 +37,7 @@ from lipsync.faces.settings import FacesSettings
 from lipsync.ingest.settings import IngestSettings
 from lipsync.models.settings import ModelsSettings
 from lipsync.params_loader import ParamsError, from_mapping, to_mapping
+from lipsync.params_ranges import check_ranges
 from lipsync.tracking.promotion_settings import PromoteSettings
 from lipsync.tracking.settings import TrackingSettings
 from lipsync.training.settings import TrainingSettings
@@ -128,8 +130,10 @@ def _mel_frames(data: dict) -> int | None:
     try:
         fmt, mel = data["format"], data["mel"]
         frames = fmt["sync_window"] * fmt["sample_rate"] / mel["hop_length"] / fmt["fps"]
-    except (KeyError, TypeError, ZeroDivisionError):
+    except (KeyError, TypeError):
         return None
+    except ZeroDivisionError:
+        raise ParamsError("params keys 'mel.hop_length' and 'format.fps' must be >= 1, got 0") from None
     if frames != int(frames):
         raise ParamsError(
             f"params keys 'format.sync_window' x 'format.sample_rate' / 'mel.hop_length' / 'format.fps' must give a "
@@ -176,6 +180,7 @@ def read_params_file(path: str | Path) -> dict:
 def params_from_mapping(data: dict) -> Params:
     """A parsed ``params.yaml`` mapping -> :class:`Params` (profile, derived keys, checks)."""
     params = from_mapping(Params, derive(resolve_profile(data)))
+    check_ranges(to_mapping(params))
     _validate(params)
     return params
 
@@ -245,6 +250,7 @@ def _validate(params: Params) -> None:
             f"params key 'shards.segment_frames' ({params.shards.segment_frames}) must be a multiple of the "
             f"{window}-frame sync window (format.sync_window)"
         )
+    _validate_segment(params)
     if not 64 <= params.format.face_size <= 256:
         raise ParamsError(
             f"params key 'format.face_size' must be between 64 and 256 pixels, got {params.format.face_size}"
@@ -253,6 +259,27 @@ def _validate(params: Params) -> None:
         raise ParamsError(
             f"params key 'training.data.dataloader_workers' ({params.training.data.dataloader_workers}) is more than "
             f"'shards.reader_workers' ({params.shards.reader_workers}): some loaders would get no shard"
+        )
+
+
+def _validate_segment(params: Params) -> None:
+    """A segment must hold every view the trainers cut from it, or they find none and wait forever:
+    the expert's off-sync audio is at least ``negative_offsets[0]`` frames from its window, a
+    generator target needs the mel windows of its 5 frames (2 windows - 1 frames) and a reference
+    frame ``reference_gap`` frames from the target window."""
+    window, data, segment = params.format.sync_window, params.training.data, params.shards.segment_frames
+    needs = {
+        f"format.sync_window + training.data.negative_offsets[0] = {window} + {data.negative_offsets[0]} "
+        "(the expert's off-sync window)": window + data.negative_offsets[0],
+        f"2 x format.sync_window - 1 = 2 x {window} - 1 (a generator target's mel windows)": 2 * window - 1,
+        f"format.sync_window + training.data.reference_gap = {window} + {data.reference_gap} "
+        "(a generator reference frame)": window + data.reference_gap,
+    }
+    rule, least = max(needs.items(), key=lambda item: item[1])
+    if segment < least:
+        raise ParamsError(
+            f"params key 'shards.segment_frames' is {segment}: it must be at least {least} frames = {rule}; "
+            "with a shorter segment the trainers find no view and never take a step"
         )
 
 

@@ -58,7 +58,12 @@ def from_mapping(cls: type[T], data: Any, key: str = "") -> T:
         if name not in data:
             raise ParamsError(f"missing params key '{sub}'")
         values[name] = _convert(hints[name], data[name], sub)
-    return cls(**values)
+    try:
+        return cls(**values)
+    except ParamsError:
+        raise
+    except ValueError as error:  # a settings class's own rule (__post_init__): say where it applies
+        raise ParamsError(f"params section '{where}': {error}") from None
 
 
 def _join(key: str, name: str) -> str:

@@ -119,3 +119,60 @@ def test_a_bad_profile_is_named(profile, profiles, message):
     with pytest.raises(ParamsError) as exc:
         params_from_mapping(data)
     assert message in str(exc.value)
+
+
+def project_data() -> dict:
+    return yaml.safe_load((ROOT / "params.yaml").read_text())
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("shards.segment_frames", -25, "'shards.segment_frames' is -25: it must be >= 1"),
+        ("shards.samples_per_shard", 0, "'shards.samples_per_shard' is 0: it must be >= 1"),
+        ("faces.tracker.detect_every", -15, "'faces.tracker.detect_every' is -15: it must be >= 1"),
+        ("training.generator.loop.lr", -0.001, "'training.generator.loop.lr' is -0.001: it must be > 0"),
+        ("training.generator.adversarial.lr", 0.0, "'training.generator.adversarial.lr' is 0.0: it must be > 0"),
+        ("format.fps", -25, "'format.fps' is -25: it must be >= 1"),
+        ("format.fps", 0, "'mel.hop_length' and 'format.fps' must be >= 1, got 0"),
+        ("format.sample_rate", -16000, "'format.sample_rate' is -16000: it must be >= 1"),
+        ("shards.split.val_fraction", 1.5, "'shards.split.val_fraction' is 1.5: it must be <= 1"),
+        ("training.data.shuffle_buffer", 0, "'training.data.shuffle_buffer' is 0: it must be >= 1"),
+        ("training.syncnet_expert.loop.batch", 0, "params section 'training.syncnet_expert.loop'"),
+    ],
+)
+def test_a_number_out_of_range_is_named_with_its_value_and_rule(key, value, message):
+    data = project_data()
+    *parents, leaf = key.split(".")
+    section = data
+    for name in parents:
+        section = section[name]
+    section[leaf] = value
+    with pytest.raises(ParamsError) as exc:
+        params_from_mapping(data)
+    assert message in str(exc.value)
+
+
+def test_every_range_rule_applies_to_a_real_key():
+    from lipsync.params_ranges import RANGES, check_ranges
+
+    check_ranges(to_mapping(load_params(ROOT / "params.yaml")))  # the file passes, and no rule matches nothing
+    with pytest.raises(ParamsError, match="'shards.segmnet_frames >= 1' matches no numeric key"):
+        check_ranges({"shards": {"segment_frames": 25}}, (("shards.segmnet_frames", ">=", 1),))
+    assert len(RANGES) > 40
+
+
+def test_a_segment_too_short_for_the_experts_negatives_is_refused():
+    """segment_frames 5 once passed (a multiple of the window) and hung the expert at step 0:
+    a 5-frame segment has one window start, so no off-sync window 5..15 frames away."""
+    data = project_data()
+    data["shards"]["segment_frames"] = 5
+    with pytest.raises(ParamsError) as exc:
+        params_from_mapping(data)
+    assert "'shards.segment_frames' is 5: it must be at least 10 frames" in str(exc.value)
+    assert "training.data.negative_offsets[0] = 5 + 5" in str(exc.value)
+    data["shards"]["segment_frames"] = 10  # the shortest that works: window starts 0..5, offset 5 fits
+    assert params_from_mapping(data).shards.segment_frames == 10
+    data["training"]["data"]["reference_gap"] = 8  # now the generator's reference frame decides
+    with pytest.raises(ParamsError, match=r"at least 13 frames = format.sync_window \+ training.data.reference_gap"):
+        params_from_mapping(data)

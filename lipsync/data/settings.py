@@ -25,13 +25,16 @@ class ShardsSettings:
     """segment_frames: frames per sample. samples_per_shard: target shard size.
     readers: training processes x data-loader workers per process that will read a split at
     once; each split gets at least that many shards with equal sample counts (WebDataset
-    hands whole shards to readers). mtime: the fixed tar member time (byte-identical shards)."""
+    hands whole shards to readers). mtime: the fixed tar member time (byte-identical shards).
+    verify_sha256: training stages check each shard's sha256 against the manifest before the
+    first step (its size is always checked)."""
 
     segment_frames: int
     samples_per_shard: int
     reader_processes: int
     reader_workers: int
     mtime: int
+    verify_sha256: bool
     split: SplitSettings
 
     @property

@@ -89,3 +89,44 @@ def read_samples(urls: list[str] | list[Path], shuffle_shards: bool = False) -> 
 def data_version(shard_digests: list[str]) -> str:
     """Content hash of a shard set: sha256 over the sorted shard digests, 16 hex digits."""
     return hashlib.sha256("".join(sorted(shard_digests)).encode()).hexdigest()[:16]
+
+
+class ShardMismatch(RuntimeError):
+    """A shard on disk differs from what the shards manifest recorded for it."""
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify_shards(folder: Path, shards: list[dict], check_sha256: bool) -> int:
+    """Check the shards of one split folder against their manifest entries (``{path, bytes,
+    sha256, ...}`` as :func:`write_shard` returned them): each exists with its size and, when
+    ``check_sha256``, its digest, and the folder holds no other tar. Returns the bytes checked;
+    raises :class:`ShardMismatch` naming the first bad shard with the expected and found values."""
+    folder = Path(folder)
+    listed = {entry["path"] for entry in shards}
+    strays = sorted(p.name for p in folder.glob("*.tar") if p.name not in listed) if folder.is_dir() else []
+    if strays:
+        raise ShardMismatch(f"shard {folder / strays[0]} is not in the shards manifest; rerun the shards stage")
+    total = 0
+    for entry in shards:
+        path = folder / entry["path"]
+        if not path.is_file():
+            raise ShardMismatch(f"shard {path} is missing (the manifest lists {entry['bytes']} bytes); rerun the shards stage")
+        size = path.stat().st_size
+        if size != entry["bytes"]:
+            raise ShardMismatch(
+                f"shard {path} is {size} bytes, the manifest expects {entry['bytes']} (truncated or replaced); "
+                "rerun the shards stage"
+            )
+        if check_sha256 and (found := file_sha256(path)) != entry["sha256"]:
+            raise ShardMismatch(
+                f"shard {path} has sha256 {found}, the manifest expects {entry['sha256']}; rerun the shards stage"
+            )
+        total += size
+    return total

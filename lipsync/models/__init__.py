@@ -27,6 +27,7 @@ __getattr__, __dir__ = lazy_exports(
         "SyncNetColor": "lipsync.models.wav2lip",
         "SyncNetSettings": "lipsync.models.settings",
         "Wav2Lip": "lipsync.models.wav2lip",
+        "UnreadableCheckpoint": "lipsync.models.checkpoints",
         "Wav2LipDiscQual": "lipsync.models.wav2lip",
         "count_parameters": "lipsync.models.complexity",
         "generator_input": "lipsync.models.generator",

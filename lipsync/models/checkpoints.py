@@ -35,6 +35,10 @@ class CheckpointError(RuntimeError):
     """A checkpoint file cannot be read, or does not fit the model it is loaded into."""
 
 
+class UnreadableCheckpoint(CheckpointError):
+    """The file itself is damaged (truncated, not an archive): an older checkpoint may do instead."""
+
+
 @dataclass(frozen=True)
 class LoadedCheckpoint:
     """What came with the weights. ``source_format``: 'wav2lip-dict', 'state-dict' or 'torchscript'."""
@@ -112,7 +116,7 @@ def _read_torchscript(path: Path) -> dict[str, Tensor]:
         try:
             scripted = torch.jit.load(str(path), map_location="cpu")
         except RuntimeError as error:
-            raise CheckpointError(f"checkpoint {path}: unreadable TorchScript archive ({error})") from error
+            raise UnreadableCheckpoint(f"checkpoint {path}: unreadable TorchScript archive ({error})") from error
     return dict(scripted.state_dict())
 
 
@@ -126,7 +130,7 @@ def _read_weights_only(path: Path) -> Any:
             "state dict from trusted code to use it."
         ) from error
     except (RuntimeError, EOFError, OSError) as error:
-        raise CheckpointError(f"checkpoint {path} could not be read ({error}); is it truncated?") from error
+        raise UnreadableCheckpoint(f"checkpoint {path} could not be read ({error}); is it truncated?") from error
 
 
 def _reason(error: Exception) -> str:

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from lipsync.atomic import remove_stale_temporaries
 from lipsync.config import Params
 from lipsync.layout import PER_VIDEO_OUTPUTS, Layout
 from lipsync.stages import records as rec
@@ -71,6 +72,7 @@ def run_per_video(
 ) -> dict:
     """Run ``stage`` over ``video_ids`` (all known videos when None). Returns the summary."""
     started = time.perf_counter()
+    remove_stale_temporaries(layout.stage_folder(stage.name), stage.name, recursive=True)  # a killed run's
     sources = stage.sources(params, layout)
     wanted = _wanted(stage.name, sources, video_ids)
     fingerprints = {v: stage.fingerprint(params, sources[v]) for v in wanted}

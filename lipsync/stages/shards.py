@@ -9,6 +9,7 @@ written into a temporary folder and swapped in, so readers never see a half-writ
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
@@ -19,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lipsync.atomic import write_json
+from lipsync.atomic import remove_stale_temporaries, write_json
 from lipsync.audio.mel import mel_start_index
 from lipsync.config import Params, section_hash
 from lipsync.data.shards import Sample, data_version, write_shard
@@ -36,8 +37,11 @@ STAGE = "shards"
 @writes_data
 def run(params: Params, layout: Layout, progress: bool = False) -> dict:
     started = time.perf_counter()
-    plan = plan_segments(params, layout)
     final = layout.shards
+    remove_stale_temporaries(final.parent, STAGE)  # .shards.tmp-<pid> of a killed run
+    remove_stale_temporaries(final, STAGE, recursive=True)
+    plan = plan_segments(params, layout)
+    _refuse_empty(plan, layout)
     staging = final.with_name(f".{final.name}.tmp-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     splits = {}
@@ -62,6 +66,26 @@ def run(params: Params, layout: Layout, progress: bool = False) -> dict:
         "samples_per_second": round(len(plan) / seconds, 1) if seconds else None,
         "manifest": str(layout.shards_manifest),
     }
+
+
+class EmptyShardSet(RuntimeError):
+    """The shards stage would replace a shard set that has samples with one that has none."""
+
+
+def _refuse_empty(plan: pd.DataFrame, layout: Layout) -> None:
+    """An empty plan may only write an empty set: it never replaces shards that hold samples
+    (a bad parameter or an upstream stage that rejected everything should not erase the data)."""
+    if len(plan) or not layout.shards_manifest.exists():
+        return
+    previous = json.loads(layout.shards_manifest.read_text())
+    samples = sum(split.get("samples", 0) for split in previous.get("splits", {}).values())
+    if samples:
+        raise EmptyShardSet(
+            f"shards: no segment to write (no video has both an accepted face track and mel features, or no "
+            f"face run is as long as one sync window); refusing to replace {layout.shards} ({samples} samples, "
+            f"data version {previous.get('data_version')}). Check the faces and mel manifests and "
+            f"shards.segment_frames; delete {layout.shards} to accept an empty shard set."
+        )
 
 
 def plan_segments(params: Params, layout: Layout) -> pd.DataFrame:

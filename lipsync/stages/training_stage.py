@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import shutil
 import time
 from pathlib import Path
@@ -40,6 +41,7 @@ from lipsync.training.distributed import setup as device_setup
 from lipsync.training.task import Callbacks, RunPaths, RunSetup, ShardSource, TrainingSummary
 from lipsync.training.windows import WindowGeometry
 
+log = logging.getLogger("lipsync")
 SOURCE_ROOT = Path(__file__).resolve().parents[2]  # the checkout holding lipsync/ (not the data project)
 
 
@@ -52,6 +54,22 @@ def shard_data_version(layout: Layout) -> str:
     if not layout.shards_manifest.exists():
         raise FileNotFoundError(f"{layout.shards_manifest} is missing: run `lipsync run shards` first")
     return json.loads(layout.shards_manifest.read_text())["data_version"]
+
+
+def verify_split_shards(layout: Layout, splits: tuple[str, ...], check_sha256: bool, stage: str) -> None:
+    """Check the shards a training reads against the shards manifest before any step runs (a
+    shard cut short would otherwise train on fewer samples under the old data version)."""
+    from lipsync.data.shards import ShardMismatch, verify_shards
+
+    manifest = json.loads(layout.shards_manifest.read_text())
+    started = time.perf_counter()
+    try:
+        total = sum(verify_shards(layout.shard_dir(s), manifest["splits"][s]["shards"], check_sha256) for s in splits)
+    except ShardMismatch as error:
+        raise ShardMismatch(f"{stage}: {error}") from None
+    what = "sizes and sha256" if check_sha256 else "sizes"
+    log.info("%s: shards of %s verified (%s, %.1f MB) in %.2f s", stage, "/".join(splits), what, total / 1e6,
+             time.perf_counter() - started)  # fmt: skip
 
 
 def read_result(layout: Layout, stage: str, needed_by: str) -> dict:
@@ -97,6 +115,7 @@ class TrainingStage:
         from lipsync.tracking import TrainingRun, ensure_experiment, git_commit, open_tracking
 
         self.started = time.perf_counter()
+        verify_split_shards(self.layout, ("train", "test"), self.params.shards.verify_sha256, self.name)
         tracked = self.tracked
         paths = self._run_paths()
         client = open_tracking(self.layout.mlruns)

@@ -3,8 +3,8 @@
 A :class:`Task` owns its models, optimisers and losses; the loop owns everything around
 them: the step budget, the learning-rate schedule (:func:`lr_factor`), device and DDP,
 bfloat16 autocast on CUDA, the loss guard, checkpoints (every ``checkpoint_every`` steps
-and at the end, rank 0, atomic), resuming from the newest checkpoint, evaluation, logs
-and callbacks.
+and at the end, rank 0, atomic), resuming from the newest checkpoint that loads (a damaged newer one is
+skipped and logged), evaluation, logs and callbacks.
 
 A task's ``terms(batch, step)`` is a generator of :class:`LossTerm`: the loop takes one
 term, checks it (averaged over ranks, so every rank decides alike), back-propagates it and
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import logging
 import math
 import time
 
@@ -38,12 +39,13 @@ from lipsync.training.logs import MetricInterval, TrainLog
 from lipsync.training.settings import LoopSettings
 from lipsync.training.state import (
     checkpoint_path,
-    latest_checkpoint,
-    load_training_state,
     prune_checkpoints,
+    resume_newest_readable,
     save_training_state,
 )
 from lipsync.training.task import Callbacks, LossTerm, RunPaths, Task, TrainingSummary
+
+_log = logging.getLogger("lipsync")
 
 __all__ = ["Callbacks", "LossTerm", "RunPaths", "Task", "TrainingSummary", "autocast", "lr_factor", "run_step", "train"]
 
@@ -138,16 +140,22 @@ class _Run:
         self.summary = TrainingSummary(0, 0, [], 0.0, 0.0, None)
 
     def start(self) -> DataPosition:
-        """Restore the newest checkpoint, if any; open the logs; return the data position."""
-        latest = latest_checkpoint(self.paths.checkpoints)
-        position = DataPosition(0, 0)
-        if latest is not None:
-            resumed = load_training_state(latest, self.task.modules, self.task.optimizers, self.context.rank)
-            self.step, position = resumed.step, resumed.position
+        """Restore the newest checkpoint that loads, if any; open the logs; return the data position."""
+        resumed, damaged = resume_newest_readable(
+            self.paths.checkpoints, self.task.modules, self.task.optimizers, self.context.rank
+        )
+        position, latest = DataPosition(0, 0), None
+        if resumed is not None:
+            self.step, position, latest = resumed.step, resumed.position, resumed.path
             self.guard.load_state_dict(resumed.guard)
         self.last_good, self.summary.checkpoint = str(latest or "none"), latest
         self.summary.step = self.summary.resumed_from = self.step
         self.log = TrainLog(self.paths.log, self.paths.metrics, self.context.main, self.step)
+        for path, reason in damaged:
+            fallback = latest or "none (starting from step 0)"
+            self.log.event("unreadable_checkpoint", self.step, path=path, fallback=fallback, reason=reason)
+            if self.context.main:
+                _log.warning("training: checkpoint %s is unreadable (%s); resuming from %s", path, reason, fallback)
         kind = "resumed" if latest else "started"
         self.log.event(kind, self.step, checkpoint=latest or "none", world=self.context.world)
         self.task.distribute(self.context)

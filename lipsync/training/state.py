@@ -25,7 +25,7 @@ import torch
 from torch import nn
 
 from lipsync.atomic import atomic_path
-from lipsync.models import CheckpointError, load_checkpoint
+from lipsync.models import CheckpointError, UnreadableCheckpoint, load_checkpoint
 from lipsync.training.data import DataPosition
 from lipsync.training.distributed import gathered, unwrapped
 
@@ -44,12 +44,6 @@ class Resumed:
 
 def checkpoint_path(directory: Path, step: int) -> Path:
     return Path(directory) / f"step-{step:08d}.pt"
-
-
-def latest_checkpoint(directory: Path) -> Path | None:
-    """The checkpoint with the highest step in ``directory`` (None when there is none)."""
-    files = sorted(Path(directory).glob(PATTERN)) if Path(directory).is_dir() else []
-    return files[-1] if files else None
 
 
 def rng_state() -> dict[str, Any]:
@@ -127,6 +121,24 @@ def load_training_state(
         torch.cuda.set_rng_state(state["cuda"])
     epoch, batch = payload["data_position"]
     return Resumed(Path(path), int(payload["global_step"]), DataPosition(int(epoch), int(batch)), payload["guard"])
+
+
+def resume_newest_readable(
+    directory: Path, modules: dict[str, nn.Module], optimizers: dict[str, torch.optim.Optimizer], rank: int
+) -> tuple[Resumed | None, list[tuple[Path, str]]]:
+    """Restore the newest checkpoint of ``directory`` that can be read, going back past damaged
+    files (a truncated newest one beside an intact older one, say). Returns (what was restored,
+    or None when no checkpoint loads; the damaged files passed over, newest first, with the
+    reason). Damaged files are left in place: the resumed run writes its own under their names.
+    A checkpoint that reads but does not fit the model is still an error (CheckpointError)."""
+    files = sorted(Path(directory).glob(PATTERN), reverse=True) if Path(directory).is_dir() else []
+    damaged: list[tuple[Path, str]] = []
+    for path in files:
+        try:
+            return load_training_state(path, modules, optimizers, rank), damaged
+        except UnreadableCheckpoint as error:
+            damaged.append((path, str(error)))
+    return None, damaged
 
 
 def prune_checkpoints(directory: Path, keep: int) -> list[Path]:

@@ -8,7 +8,9 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from lipsync.data.shards import Sample, data_version, read_samples, write_shard
+import pytest
+
+from lipsync.data.shards import ShardMismatch, Sample, data_version, read_samples, verify_shards, write_shard
 from lipsync.data.splits import segment_bounds, speaker_split
 
 
@@ -72,3 +74,29 @@ def test_segments_cut_runs_into_windows():
     assert segment_bounds([(3, 11), (20, 24)], 25, 5) == [(3, 8)]  # 8 -> 5 frames; 4 < one window
     assert segment_bounds([(0, 50)], 25, 5) == [(0, 25), (25, 50)]
     assert segment_bounds([(0, 60)], 24, 8) == [(0, 24), (24, 48), (48, 56)]  # another window length
+
+
+def test_verify_shards_names_the_shard_and_the_expected_and_found_values(tmp_path):
+    entries = [write_shard(tmp_path / f"shard-{k:06d}.tar", [make_sample(2 * k), make_sample(2 * k + 1)], 0) for k in (0, 1)]
+    assert verify_shards(tmp_path, entries, check_sha256=True) == sum(e["bytes"] for e in entries)
+    second = tmp_path / "shard-000001.tar"
+    data = second.read_bytes()
+    second.write_bytes(data[:-1024])  # cut between samples: still a readable tar, one sample short
+    with pytest.raises(ShardMismatch) as exc:
+        verify_shards(tmp_path, entries, check_sha256=False)
+    assert str(exc.value).startswith(f"shard {second} is {len(data) - 1024} bytes, the manifest expects {len(data)}")
+    flipped = bytearray(data)
+    flipped[700] ^= 1  # same size, other content: only the digest sees it
+    second.write_bytes(bytes(flipped))
+    assert verify_shards(tmp_path, entries, check_sha256=False) > 0
+    with pytest.raises(ShardMismatch) as exc:
+        verify_shards(tmp_path, entries, check_sha256=True)
+    found = hashlib.sha256(bytes(flipped)).hexdigest()
+    assert f"shard {second} has sha256 {found}, the manifest expects {entries[1]['sha256']}" in str(exc.value)
+    second.unlink()
+    with pytest.raises(ShardMismatch, match=f"shard {second} is missing"):
+        verify_shards(tmp_path, entries, check_sha256=False)
+    second.write_bytes(data)
+    (tmp_path / "shard-000002.tar").write_bytes(data)
+    with pytest.raises(ShardMismatch, match="shard-000002.tar is not in the shards manifest"):
+        verify_shards(tmp_path, entries, check_sha256=True)

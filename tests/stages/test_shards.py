@@ -37,3 +37,38 @@ def test_running_again_gives_the_same_bytes(tiny_data):
     digests = {s: [sh["sha256"] for sh in before["splits"][s]["shards"]] for s in before["splits"]}
     assert digests == {s: [sh["sha256"] for sh in after["splits"][s]["shards"]] for s in after["splits"]}
     assert not list(project.layout.shards.parent.glob(".shards.tmp-*"))  # the staging folder is gone
+
+
+def test_an_empty_plan_never_replaces_shards_with_samples_and_stale_staging_is_removed(tmp_path, caplog):
+    """A killed run's `.shards.tmp-<pid>` goes at the next start; then, with no segment to write
+    (every video rejected upstream), the stage refuses to erase the existing shard set."""
+    import logging
+    import subprocess
+    import sys
+
+    import pandas as pd
+    import pytest
+
+    from tests.builders import TINY, make_project
+
+    project = make_project(tmp_path / "proj", TINY)
+    layout = project.layout
+    for manifest in (layout.ingest_manifest, layout.faces_manifest, layout.mel_manifest):
+        manifest.parent.mkdir(parents=True, exist_ok=True)
+        pd.DataFrame({"video_id": ["v1"], "status": ["rejected"]}).to_parquet(manifest)
+    layout.shard_dir("train").mkdir(parents=True)
+    (layout.shard_dir("train") / "shard-000000.tar").write_bytes(b"x" * 10)
+    previous = {"data_version": "abc", "splits": {"train": {"samples": 7}, "val": {"samples": 2}, "test": {}}}
+    layout.shards_manifest.write_text(json.dumps(previous))
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    staging = layout.shards.with_name(f".shards.tmp-{child.pid}")
+    (staging / "train").mkdir(parents=True)
+    (staging / "train" / "shard-000000.tar").write_bytes(b"partial")
+    with caplog.at_level(logging.INFO, logger="lipsync"), pytest.raises(shards.EmptyShardSet) as exc:
+        shards.run(project.params, layout)
+    assert f"refusing to replace {layout.shards} (9 samples, data version abc)" in str(exc.value)
+    assert json.loads(layout.shards_manifest.read_text()) == previous  # untouched
+    assert (layout.shard_dir("train") / "shard-000000.tar").read_bytes() == b"x" * 10
+    assert not staging.exists()
+    assert f"shards: removed folder {staging} left by a process that no longer runs" in caplog.messages

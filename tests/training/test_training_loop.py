@@ -157,3 +157,45 @@ def test_callbacks_logs_and_evaluation(shards, tmp_path):
     assert metrics["eval"][0]["step"] == 4 and metrics["summary"]["step"] == 4
     lines = (tmp_path / "logs" / "train.log").read_text().splitlines()
     assert lines[0].split()[1:3] == ["step=0", "started"] and lines[-1].split()[2] == "finished"
+
+
+def test_a_truncated_newest_checkpoint_falls_back_to_the_older_one_and_says_so(shards, tmp_path, caplog):
+    """A kill during a copy (or a full disk) can leave the newest checkpoint cut short beside an
+    intact older one: the run resumes from the older one and logs the damaged file."""
+    import logging
+
+    straight, _ = run_expert(shards, tmp_path / "straight")
+
+    def kill_at_5(step, metrics):
+        if step == 5:
+            raise Killed
+
+    root = tmp_path / "killed"
+    with pytest.raises(Killed):  # checkpoints at 2 and 4
+        run_expert(shards, root, callbacks=Callbacks(on_metrics=kill_at_5))
+    newest = root / "checkpoints" / "step-00000004.pt"
+    newest.write_bytes(newest.read_bytes()[: newest.stat().st_size // 2])
+    with caplog.at_level(logging.WARNING, logger="lipsync"):
+        resumed, summary = run_expert(shards, root)
+    assert summary.resumed_from == 2 and summary.step == 6
+    for key, value in straight.state_dict().items():  # steps 3-6 replayed exactly
+        assert torch.equal(value, resumed.state_dict()[key]), key
+    assert torch.load(newest, weights_only=True)["global_step"] == 4  # rewritten whole by the resumed run
+    assert any(
+        f"checkpoint {newest} is unreadable" in message and "resuming from" in message and "step-00000002.pt" in message
+        for message in caplog.messages
+    )
+    log = (root / "logs" / "train.log").read_text().splitlines()
+    assert any(" unreadable_checkpoint " in line and "step-00000004.pt" in line for line in log)
+    assert any(" resumed " in line and "step-00000002.pt" in line for line in log)
+
+
+def test_when_no_checkpoint_loads_the_run_starts_afresh_and_says_so(shards, tmp_path, caplog):
+    import logging
+
+    (tmp_path / "checkpoints").mkdir()
+    (tmp_path / "checkpoints" / "step-00000002.pt").write_bytes(b"PK\x03\x04 cut")
+    with caplog.at_level(logging.WARNING, logger="lipsync"):
+        _, summary = run_expert(shards, tmp_path, steps=2)
+    assert summary.resumed_from == 0 and summary.step == 2
+    assert any("resuming from none (starting from step 0)" in message for message in caplog.messages)
