@@ -5,6 +5,7 @@ lipsync pipeline                        the main Dagster job (raw videos to the 
 lipsync report                          the benchmark report's path, table and findings
 lipsync bench <name>                    a benchmark; writes JSON under paths.bench
 lipsync bench report                    rebuild the README figures from that JSON
+lipsync infer | stream | serve          lip-sync a face to speech: a file, a job list, live (cli_inference)
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ import json
 import logging
 import sys
 
+from lipsync.cli_inference import INFERENCE_COMMANDS, add_inference_commands, run_inference_command
 from lipsync.stages.registry import STAGES, stages_of
 
 PER_VIDEO = tuple(s.name for s in stages_of(kind="per_video"))
 
-BENCHMARKS = ("faces", "mel", "shards", "models", "report")
+BENCHMARKS = ("faces", "mel", "shards", "models", "inference", "lipsync", "report")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -41,6 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="run a benchmark and write its JSON; `report` rebuilds the README table")
     bench.add_argument("name", choices=BENCHMARKS)
     bench.add_argument("--quick", action="store_true", help="smaller inputs (for tests)")
+    add_inference_commands(sub)
     return parser
 
 
@@ -56,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     except ParamsError as exc:
         print(f"lipsync: {exc}", file=sys.stderr)
         return 2
+    if args.command in INFERENCE_COMMANDS:
+        return run_inference_command(args, project)
     if args.command == "run":
         summary = _run_stage(project, args)
     elif args.command == "report":

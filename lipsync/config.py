@@ -33,6 +33,7 @@ from lipsync.corpus.settings import CorpusSettings
 from lipsync.data.settings import ShardsSettings
 from lipsync.evaluation.settings import BenchmarkSettings, EvaluationSettings
 from lipsync.faces.settings import FacesSettings
+from lipsync.inference.settings import InferenceSettings
 from lipsync.ingest.settings import IngestSettings
 from lipsync.models.settings import ModelsSettings
 from lipsync.params_loader import ParamsError, from_mapping, to_mapping
@@ -96,6 +97,7 @@ class Params:
     tracking: TrackingSettings
     evaluation: EvaluationSettings
     benchmark: BenchmarkSettings
+    inference: InferenceSettings
     checks: ChecksSettings
 
 

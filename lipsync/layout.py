@@ -209,6 +209,11 @@ class Layout:
         return self._p(self.paths.benchmark)
 
     @property
+    def inference_log(self) -> Path:
+        """One line per inference job (``logs/inference/processing.log``): inputs, model, frames, outcome."""
+        return self.logs / "inference" / "processing.log"
+
+    @property
     def mlruns(self) -> Path:
         return self._p(self.paths.mlruns)
 
