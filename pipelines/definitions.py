@@ -12,6 +12,7 @@ from assets.mel import mel
 from assets.resources import LipsyncProject
 from assets.shards import shards
 from assets.training import generator, syncnet_evaluator, syncnet_expert, wav2lip_baseline
+from pipelines.batch_inference import batch_inference
 from pipelines.jobs import corpus_job, data_job, evaluation_job, training_job
 from pipelines.sensors import new_raw_videos
 
@@ -30,7 +31,7 @@ defs = dg.Definitions(
         benchmark,
     ],
     asset_checks=[ingest_rejected_share],
-    jobs=[corpus_job, data_job, training_job, evaluation_job],
+    jobs=[corpus_job, data_job, training_job, evaluation_job, batch_inference],
     sensors=[new_raw_videos],
     resources={"lipsync": LipsyncProject()},
 )

@@ -13,6 +13,7 @@ import csv
 import json
 import multiprocessing
 import os
+import re
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -132,10 +133,15 @@ def log_result(path: Path, result: JobResult) -> None:
         "silent_frames": result.silent_frames, "seconds": round(result.seconds, 2),
         "fps": round(result.frames_per_second, 1), "reason": result.reason, "notes": "; ".join(result.notes),
     }  # fmt: skip
-    words = [f"{key}={json.dumps(value) if isinstance(value, str) else value}" for key, value in fields.items()]
+    words = [f"{key}={_quoted(value) if isinstance(value, str) else value}" for key, value in fields.items()]
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a") as stream:
         stream.write(time.strftime("%Y-%m-%dT%H:%M:%S ") + " ".join(words) + "\n")
+
+
+def _quoted(value: str) -> str:
+    """A log value as is when it is one plain word, else JSON-quoted (spaces, quotes, empty)."""
+    return value if re.fullmatch(r"[\w./:@+-]+", value) else json.dumps(value)
 
 
 def outcome_table(results: list[JobResult]) -> str:
