@@ -69,6 +69,20 @@ class ServeSettings:
 
 
 @dataclass(frozen=True)
+class MeasureSettings:
+    """``lipsync bench lipsync``: the trained model on a face and a voice it never saw.
+
+    face: path of a face photo the corpus never uses (None: grace_hopper, the held-out test
+    photo, never trained on); voice: an espeak voice the corpus never uses; words: how many
+    words it speaks (in phrases, so there are pauses); seed: which words."""
+
+    face: str | None
+    voice: str
+    words: int
+    seed: int
+
+
+@dataclass(frozen=True)
 class InferenceSettings:
     """batch: frames per generator forward, and per chunk decoded, pasted and encoded together
     (peak memory grows with it, not with the video's length). max_side: output frames with a
@@ -85,3 +99,4 @@ class InferenceSettings:
     encoder: EncoderSettings
     stream: StreamSettings
     serve: ServeSettings
+    measure: MeasureSettings
