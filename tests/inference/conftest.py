@@ -25,11 +25,9 @@ def speech_like(seconds: float, speech: tuple[float, float], rate: int = RATE, s
     return (envelope * voiced).astype(np.float32)
 
 
-@pytest.fixture(scope="session")
-def media(tmp_path_factory):
+def write_media(folder) -> dict:
     """Paths: photo (astronaut, 512x512 PNG), video (the face moving, 256x256, 30 frames at 25 fps),
     speech (1.6 s: silent, 0.4-1.2 s of bursts, silent; 16 kHz wav)."""
-    folder = tmp_path_factory.mktemp("inference_media")
     photo = folder / "astronaut.png"
     cv2.imwrite(str(photo), cv2.cvtColor(astronaut(), cv2.COLOR_RGB2BGR))
     frames, _ = moving_face_clip(astronaut(), ASTRONAUT_FACE, 30, 256, 0.45)
@@ -40,13 +38,7 @@ def media(tmp_path_factory):
     return {"photo": photo, "video": video, "speech": speech, "folder": folder}
 
 
-@pytest.fixture
-def project(tmp_path):
-    return make_project(tmp_path / "proj", {"inference": {"workers": 1}})
-
-
-@pytest.fixture(scope="session")
-def ours_checkpoint(tmp_path_factory):
+def write_ours_checkpoint(path):
     """Our generator, untrained but with a decoder that changes the mouth, in the Wav2Lip dict format."""
     from lipsync.models import LipSyncGenerator, save_checkpoint
     from tests.builders import loaded_params
@@ -55,7 +47,22 @@ def ours_checkpoint(tmp_path_factory):
     model = LipSyncGenerator(loaded_params().models.generator)
     with torch.no_grad():
         model.lip_decoder.to_rgb.weight.normal_(0.0, 0.05)
-    return save_checkpoint(tmp_path_factory.mktemp("models") / "ours.pt", model, None, 7, 1)
+    return save_checkpoint(path, model, None, 7, 1)
+
+
+@pytest.fixture(scope="session")
+def media(tmp_path_factory):
+    return write_media(tmp_path_factory.mktemp("inference_media"))
+
+
+@pytest.fixture(scope="session")
+def ours_checkpoint(tmp_path_factory):
+    return write_ours_checkpoint(tmp_path_factory.mktemp("models") / "ours.pt")
+
+
+@pytest.fixture
+def project(tmp_path):
+    return make_project(tmp_path / "proj", {"inference": {"workers": 1}})
 
 
 def config_of(project):
