@@ -6,8 +6,8 @@ detected or tracked, decoded, cropped (:func:`prepare_face`). Then :class:`LipSy
 starts at video frame ``f`` (0.2 s of audio ahead of the frame) and that window's last column
 needs ``n_fft / 2`` more samples (the centred STFT): ``(mel_start(f) + 15) * hop + n_fft / 2``
 samples in all. So frame ``f``, shown from ``f / 25`` s, can be made once the audio up to
-``f / 25 + 0.2125`` s is in: that is the algorithmic delay (0.2 s of window + 12.5 ms of
-STFT look-ahead, plus up to one mel hop of rounding). The frames are generated and pasted
+``f / 25 + 0.2125`` s is in: that is the algorithmic delay (the last window column is centred
+187.5 ms after the frame's start, and its STFT reads 25 ms past its centre). The frames are generated and pasted
 exactly as in batch (:func:`.batch.dub_chunk`), from the same mel columns (:class:`.mel_stream.MelStream`),
 so a stream equals the batch output up to float rounding. ``finish`` continues the audio with
 zeros, as batch does, for the last frames; the frame count follows the same rule.
