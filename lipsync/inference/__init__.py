@@ -13,8 +13,11 @@
 | ``batch`` | :func:`dub`: one job, streamed chunk by chunk to an H.264 + AAC mp4 |
 | ``jobs`` | job lists (CSV), the worker pool, the outcome table, ``processing.log`` |
 | ``mel_stream`` | :class:`MelStream`: the same log-mel, computed as audio arrives |
-| ``streaming`` | :class:`LipSyncStream`: frames emitted as soon as their audio is in; real-time feeding |
+| ``streaming`` | :class:`LipSyncStream`: each frame made as soon as its audio is in |
+| ``realtime`` | :func:`feed`: a file at real-time pace; sustained frames/s and processing latency |
 | ``server`` | ``lipsync serve``: a WebSocket endpoint and a small page, on 127.0.0.1 |
+| ``server_session`` | one served stream: arrivals, latencies, frame messages |
+| ``serve_page`` | the page (HTML + JavaScript) |
 """
 
 from lipsync.lazy_exports import lazy_exports
@@ -31,6 +34,7 @@ __getattr__, __dir__ = lazy_exports(
         "LowerFace": "lipsync.inference.generation",
         "MelStream": "lipsync.inference.mel_stream",
         "dub": "lipsync.inference.batch",
+        "feed": "lipsync.inference.realtime",
         "load_generator": "lipsync.inference.model_source",
         "plan_face": "lipsync.inference.face_plan",
         "read_job_list": "lipsync.inference.jobs",

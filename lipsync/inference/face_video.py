@@ -156,11 +156,16 @@ def _monotone_runs(order: np.ndarray) -> list[np.ndarray]:
 
 def _decode_span(path, size, pts, index_of, first: int, last: int, keep: set[int]) -> Iterator[tuple[int, np.ndarray]]:
     """(index, frame) for the decoded frames ``first..last`` whose index is in ``keep``."""
+    landed = False
     for p, frame in decode(path, size, start_pts=int(pts[first]) if first else None):
         i = index_of.get(int(p))
-        if i is None or i < first:
+        if i is None:
             continue
-        if i in keep:
+        if not landed and i > first:  # the seek overshot (some containers seek by decode time): from the start
+            yield from _decode_span(path, size, pts, index_of, 0, last, keep)
+            return
+        landed = True
+        if i >= first and i in keep:
             yield i, frame
         if i >= last:
             return

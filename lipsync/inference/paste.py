@@ -14,6 +14,8 @@ bit, never a down- and up-sampled copy. Two things remove what would still show:
 
 from __future__ import annotations
 
+import functools
+
 import cv2
 import numpy as np
 
@@ -25,8 +27,9 @@ def _smoothstep(x: np.ndarray) -> np.ndarray:
     return x * x * (3.0 - 2.0 * x)
 
 
+@functools.lru_cache(maxsize=8)
 def feather_window(size: int, feather: float) -> np.ndarray:
-    """float32 (S, S): 0 at the left, right and bottom edges, 1 beyond ``feather`` x S from them."""
+    """float32 (S, S): 0 at the left, right and bottom edges, 1 beyond ``feather`` x S from them (shared: read only)."""
     centres = np.arange(size, dtype=np.float32) + 0.5
     width = max(feather * size, 1e-6)
     sides = _smoothstep(np.minimum(centres, size - centres) / width)  # (S,) across columns
@@ -34,9 +37,10 @@ def feather_window(size: int, feather: float) -> np.ndarray:
     return (bottom[:, None] * sides[None, :]).astype(np.float32)
 
 
+@functools.lru_cache(maxsize=8)
 def fixed_mask(size: int, settings: PasteSettings) -> np.ndarray:
     """float32 (S, S) mask for generators without a compositor: 0 above ``fixed_mask_top`` x S,
-    rising to 1 over ``fixed_mask_ramp`` x S, feathered at the crop's edges."""
+    rising to 1 over ``fixed_mask_ramp`` x S, feathered at the crop's edges (shared: read only)."""
     rows = (np.arange(size, dtype=np.float32) + 0.5) / size
     rise = _smoothstep((rows - settings.fixed_mask_top) / max(settings.fixed_mask_ramp, 1e-6))
     return (rise[:, None] * feather_window(size, settings.feather)).astype(np.float32)

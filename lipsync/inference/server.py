@@ -21,19 +21,17 @@ needed sample to the frame being made (JPEG encoding excluded).
 from __future__ import annotations
 
 import asyncio
-import bisect
 import json
-import struct
 import time
 from pathlib import Path
 
-import cv2
 import numpy as np
 from websockets.asyncio.server import ServerConnection
 from websockets.asyncio.server import serve as websocket_serve
 
 from lipsync.inference.job import InferenceConfig
 from lipsync.inference.serve_page import PAGE
+from lipsync.inference.server_session import ClientError, Session
 
 MAX_MESSAGE_BYTES = 1 << 20
 
@@ -154,46 +152,11 @@ class StreamServer:
         await self._send(connection, session, frames, None)
 
     async def _send(self, connection, session, frames, end_arrival) -> None:
+        """One binary message per frame; latency from its audio's arrival (or the end's, ``end_arrival``)."""
         quality = self.config.settings.stream.jpeg_quality
         for frame in frames:
-            latency = frame.made_at - (end_arrival if end_arrival is not None else session.arrival_of(frame.needed))
-            session.latencies.append(latency * 1000.0)
-            ok, jpeg = cv2.imencode(
-                ".jpg", cv2.cvtColor(frame.image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality]
-            )
-            header = json.dumps(
-                {"index": frame.index, "silent": frame.silent, "latency_ms": round(latency * 1000.0, 2)}
-            ).encode()
-            await connection.send(struct.pack("<I", len(header)) + header + jpeg.tobytes())
-            session.sent += 1
-
-
-class ClientError(ValueError):
-    """A client's message was refused; the reason goes back to it."""
-
-
-class Session:
-    """One stream: its arrivals (samples in, time), latencies (ms) and the lock it holds."""
-
-    def __init__(self, stream, lock: asyncio.Lock) -> None:
-        self.stream, self.lock = stream, lock
-        self.arrivals: list[tuple[int, float]] = []
-        self.received = self.sent = 0
-        self.latencies: list[float] = []
-
-    def arrival_of(self, needed: int) -> float:
-        ends = [end for end, _ in self.arrivals]
-        return self.arrivals[min(bisect.bisect_left(ends, needed), len(ends) - 1)][1]
-
-    def summary(self) -> dict:
-        if not self.latencies:
-            return {}
-        values = np.asarray(self.latencies)
-        return {k: round(float(np.percentile(values, q)), 2) for k, q in (("p50", 50), ("p95", 95), ("max", 100))}
-
-    def close(self) -> None:
-        if self.lock.locked():
-            self.lock.release()
+            arrived = end_arrival if end_arrival is not None else session.arrival_of(frame.needed)
+            await connection.send(session.frame_message(frame, frame.made_at - arrived, quality))
 
 
 def _response(connection: ServerConnection, body: str, content_type: str):
