@@ -262,11 +262,12 @@ def inference_rows(r: dict) -> list[str]:
 def lipsync_rows(r: dict) -> list[str]:
     lag0 = r["correlation_lag0"]
     best = r["correlation_by_lag"][str(r["best_lag_frames"])]
+    figure = "undefined (the opening or the energy never varied)" if lag0 is None else f"r = {lag0:.2f}"
+    peak = f"best r = {best:.2f} at lag {r['best_lag_frames']}" if best is not None else "no lag correlates"
     return [
         _row(
             f"inner-lip opening vs audio energy per frame, unseen photo and voice ({r['voice']}), lag 0",
-            f"r = {lag0:.2f} over {r['frames']} frames (best r = {best:.2f} at lag {r['best_lag_frames']}); "
-            f"strip: `{r['strip']}`",
+            f"{figure} over {r['frames']} frames ({peak}); strip: `{r['strip']}`",
             ">= 0.5",
             r["met"],
             "lipsync bench lipsync",

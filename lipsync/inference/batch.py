@@ -56,8 +56,8 @@ def dub(job: InferenceJob, config: InferenceConfig, generator: LoadedGenerator, 
     started = time.perf_counter()
     check_output(job.out, job.overwrite)
     speech = read_speech(job.audio, config.mel, config.fps, config.window_frames)
-    plan = plan_face(job.face, config.faces, config.fps, config.settings.max_side, job.face_index)
     frames = speech.frames(config.fps)
+    plan = plan_face(job.face, config.faces, config.fps, config.settings.max_side, job.face_index, frames / config.fps)
     counts = {"face_frames": 0, "silent_frames": 0}
     video = dubbed_frames(plan, LowerFace(generator.model), speech.mel_audio, frames, config, counts)
     bar = tqdm(video, total=frames, unit="frame", desc=Path(job.out).name, disable=not progress)

@@ -60,16 +60,25 @@ class FacePlan:
         return self.slots[pingpong(frames, len(self.slots))]
 
 
-def plan_face(path: Path, faces: FacesSettings, fps: int, max_side: int, face_index: int | None = None) -> FacePlan:
+def plan_face(
+    path: Path,
+    faces: FacesSettings,
+    fps: int,
+    max_side: int,
+    face_index: int | None = None,
+    seconds: float | None = None,
+) -> FacePlan:
     """The :class:`FacePlan` of ``path`` (an image by its suffix, otherwise a video).
 
+    seconds: how much of a video the output can show (None: all of it); decoding and tracking
+    stop there, so dubbing a few seconds of speech onto a long video reads only its start.
     Raises FaceInputError naming the file: unreadable or corrupt input, no face, or no face
     number ``face_index``.
     """
     path = Path(path)
     if is_image(path):
         return _plan_still(path, faces, max_side, face_index)
-    return _plan_video(path, faces, fps, max_side, face_index)
+    return _plan_video(path, faces, fps, max_side, face_index, seconds)
 
 
 def _plan_still(path: Path, faces: FacesSettings, max_side: int, face_index: int | None) -> FacePlan:
@@ -91,13 +100,16 @@ def _plan_still(path: Path, faces: FacesSettings, max_side: int, face_index: int
     return FacePlan(path, size, image, one, one, box, np.ones(1, bool), len(order), notes)
 
 
-def _plan_video(path: Path, faces: FacesSettings, fps: int, max_side: int, face_index: int | None) -> FacePlan:
+def _plan_video(
+    path: Path, faces: FacesSettings, fps: int, max_side: int, face_index: int | None, seconds: float | None
+) -> FacePlan:
     width, height, seconds_per_tick = video_info(path)
     size = output_size(width, height, max_side)
     tracker = faces.tracker
     pts: list[int] = []
+    ticks = None if seconds is None else seconds / seconds_per_tick  # timestamp span the output can show
     try:
-        tracks = track_faces(_recording(decode(path, size), pts), tracker, faces.detector, face_index or 0)
+        tracks = track_faces(_recording(decode(path, size), pts, ticks), tracker, faces.detector, face_index or 0)
     except NoFaceError as error:
         if not pts:
             raise FaceInputError(f"face {path}: the video has no decodable frames") from None
@@ -106,7 +118,7 @@ def _plan_video(path: Path, faces: FacesSettings, fps: int, max_side: int, face_
         short = dataclasses.replace(tracker, min_track_len=len(pts))  # a clip shorter than one track
         pts.clear()
         try:
-            tracks = track_faces(_recording(decode(path, size), pts), short, faces.detector, face_index or 0)
+            tracks = track_faces(_recording(decode(path, size), pts, ticks), short, faces.detector, face_index or 0)
         except NoFaceError as again:
             raise FaceInputError(f"face {path}: {again}") from None
     stamps = np.asarray(pts, dtype=np.int64)
@@ -118,11 +130,17 @@ def _plan_video(path: Path, faces: FacesSettings, fps: int, max_side: int, face_
     return FacePlan(path, size, None, stamps, slots, tracks.boxes, tracks.present, tracks.other_faces + 1, notes)
 
 
-def _recording(frames, pts: list[int]):
-    """Frames of a ``decode`` stream, their timestamps appended to ``pts`` as they pass."""
-    for stamp, frame in frames:
-        pts.append(int(stamp))
-        yield frame
+def _recording(frames, pts: list[int], ticks: float | None):
+    """Frames of a ``decode`` stream, their timestamps appended to ``pts`` as they pass; it stops
+    after the first frame ``ticks`` or more past the first one (None: at the end)."""
+    try:
+        for stamp, frame in frames:
+            pts.append(int(stamp))
+            yield frame
+            if ticks is not None and pts[-1] - pts[0] >= ticks:
+                return
+    finally:
+        frames.close()  # the decoder's file, when it stops early
 
 
 def _chosen(path: Path, count: int, face_index: int | None) -> int:

@@ -114,11 +114,16 @@ def frames_in_order(
 ) -> Iterator[np.ndarray]:
     """The decoded frames ``order`` (int (N,) indices into ``pts``) in that order, uint8 (H, W, 3).
 
-    When the distinct frames needed fit in ``cache_frames``, they are decoded once and kept;
-    otherwise forward runs are decoded as they go and backward runs in blocks of
-    ``cache_frames``, each decoded forwards from the keyframe before it and replayed backwards.
+    An order that never goes back (the video at least as long as the audio) is decoded as it
+    goes, one frame in memory at a time. Otherwise, when the distinct frames needed fit in
+    ``cache_frames``, they are decoded once and kept; failing that, forward runs are decoded as
+    they go and backward runs in blocks of ``cache_frames``, each decoded forwards from the
+    keyframe before it and replayed backwards.
     """
     index_of = {int(p): i for i, p in enumerate(pts)}
+    if len(order) and (np.diff(order) >= 0).all():
+        yield from _forward(path, size, pts, index_of, np.asarray(order))
+        return
     needed = np.unique(order)
     if len(needed) <= cache_frames:
         cache = dict(_decode_span(path, size, pts, index_of, int(needed[0]), int(needed[-1]), set(needed.tolist())))

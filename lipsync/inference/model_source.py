@@ -87,6 +87,9 @@ def _default_ref(client, result: Path):
 
 
 def _named_ref(client, spec: str):
+    """The version ``spec`` (``models:/NAME@ALIAS`` or ``models:/NAME/VERSION``) names. The registry
+    issue brings ``lipsync.tracking.resolve_model_uri``, which does the same: once it is merged,
+    this function is that call (and ``_default_ref`` its ``models:/lipsync-generator@champion``)."""
     from lipsync.tracking import ModelRef, get_alias
 
     body = spec.removeprefix("models:/")

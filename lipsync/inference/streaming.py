@@ -53,7 +53,7 @@ def prepare_face(
     path: Path, faces: FacesSettings, fps: int, settings: InferenceSettings, face_index: int | None = None
 ) -> PreparedFace:
     """Detect or track the face of ``path`` once; a video keeps its first ``stream.max_face_frames`` slots."""
-    plan = plan_face(path, faces, fps, settings.max_side, face_index)
+    plan = plan_face(path, faces, fps, settings.max_side, face_index, settings.stream.max_face_frames / fps)
     if plan.still:
         return PreparedFace(plan.path, plan.image[None], plan.boxes, plan.present, True, plan.notes)
     shown = plan.slots[: settings.stream.max_face_frames]

@@ -3,6 +3,8 @@ compositor's region, ping-pong looping, official Wav2Lip checkpoints, and every 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import av
 import cv2
 import numpy as np
@@ -10,13 +12,17 @@ import pytest
 
 from lipsync.cli import main
 from lipsync.faces.crop import crop_box
+from lipsync.inference.batch import dubbed_frames
+from lipsync.inference.face_plan import plan_face
 from lipsync.inference.face_video import pingpong
+from lipsync.inference.generation import LowerFace
 from lipsync.inference.job import InferenceJob
-from lipsync.inference.speech import frame_count
+from lipsync.inference.model_source import load_generator
+from lipsync.inference.speech import frame_count, read_speech
 from lipsync.media.writer import write_mp4, write_wav
 from lipsync.stages import batch_inference
 from tests.faces.images import astronaut
-from tests.inference.conftest import frame_count_of, read_video, speech_like
+from tests.inference.conftest import config_of, frame_count_of, read_video, speech_like
 from tests.inference.test_model_source import official_wav2lip
 
 pytestmark = pytest.mark.slow
@@ -97,12 +103,20 @@ def test_bad_inputs_fail_with_the_reason_and_leave_nothing_behind(project, media
     cv2.imwrite(str(blank), np.full((200, 300, 3), 128, np.uint8))
     exists = tmp_path / "exists.mp4"
     exists.write_bytes(b"keep me")
+    corrupt, broken, short = tmp_path / "cut.mov", tmp_path / "broken.jpg", tmp_path / "short.wav"
+    corrupt.write_bytes(media["video"].read_bytes()[:2000])  # a truncated upload: no index, no frames
+    broken.write_bytes(b"\xff\xd8\xff\xe0 half a jpeg")
+    write_wav(short, speech_like(0.15, (0.0, 0.15)), 16000)
     cases = {
         "no face of at least 40 px": (blank, media["speech"], tmp_path / "a.mp4"),
         "exists; pass --overwrite": (media["photo"], media["speech"], exists),
         "does not exist; create it first": (media["photo"], media["speech"], tmp_path / "nowhere" / "b.mp4"),
         "must end in .mp4": (media["photo"], media["speech"], tmp_path / "c.avi"),
         "no audio stream": (media["photo"], media["video"], tmp_path / "d.mp4"),
+        "not a media file": (corrupt, media["speech"], tmp_path / "e.mp4"),
+        "not a readable image": (broken, media["speech"], tmp_path / "f.mp4"),
+        "shorter than one 0.20 s sync window": (media["photo"], short, tmp_path / "g.mp4"),
+        "nowhere.wav: no such file": (media["photo"], tmp_path / "nowhere.wav", tmp_path / "h.mp4"),
     }
     for reason, (face, audio, out) in cases.items():
         result = dub(project, face, audio, out, ours_checkpoint)
@@ -135,3 +149,48 @@ def test_lost_faces_pass_through_and_several_faces_are_noted(project, media, our
     assert dub(project, two, media["speech"], tmp_path / "two1.mp4", ours_checkpoint, face_index=1).ok
     refused = dub(project, two, media["speech"], tmp_path / "two9.mp4", ours_checkpoint, face_index=9)
     assert not refused.ok and "face index 9 asked for" in refused.reason
+
+
+def test_silent_audio_gives_one_still_closed_mouth_with_a_note(project, media, ours_checkpoint, tmp_path):
+    quiet = tmp_path / "quiet.wav"
+    write_wav(quiet, np.random.default_rng(0).normal(0, 1e-4, 16000).astype(np.float32), 16000)  # a faint hiss
+    out = tmp_path / "quiet.mp4"
+    result = dub(project, media["photo"], quiet, out, ours_checkpoint)
+    assert result.ok and result.frames == 25 == result.silent_frames
+    assert any("silent throughout" in note for note in result.notes)
+    made = read_video(out).astype(np.int16)
+    assert np.abs(np.diff(made, axis=0)).mean() < 0.05  # the same picture throughout, up to the codec
+
+    config = config_of(project)
+    plan = plan_face(media["photo"], config.faces, 25, config.settings.max_side)
+    lower = LowerFace(load_generator(str(ours_checkpoint), config.generator, config.mlruns, Path()).model)
+    audio = read_speech(quiet, config.mel, 25, 5).mel_audio
+    frames = list(dubbed_frames(plan, lower, audio, 25, config, {"face_frames": 0, "silent_frames": 0}))
+    assert all(np.array_equal(frame, frames[0]) for frame in frames)  # before the codec: one mouth, bit for bit
+    assert not np.array_equal(frames[0], astronaut())  # and it was generated, not passed through
+
+
+def test_a_huge_photo_is_detected_on_a_smaller_copy_and_dubbed_at_max_side(project, media, ours_checkpoint, tmp_path):
+    huge = tmp_path / "huge.png"
+    cv2.imwrite(str(huge), cv2.resize(cv2.imread(str(media["photo"])), (3600, 3600), interpolation=cv2.INTER_CUBIC))
+    audio = tmp_path / "short.wav"
+    write_wav(audio, speech_like(0.3, (0.0, 0.3)), 16000)
+    out = tmp_path / "huge.mp4"
+    assert dub(project, huge, audio, out, ours_checkpoint).ok
+    with av.open(str(out)) as container:
+        video = container.streams.video[0]
+        assert (video.codec_context.width, video.codec_context.height) == (1920, 1920)  # inference.max_side
+    assert project.params.faces.detector.max_side < 1920  # detection ran on a smaller copy
+
+
+def test_a_long_face_video_is_read_only_as_far_as_the_speech_needs(project, media, ours_checkpoint, tmp_path):
+    faces = project.params.faces
+    whole = plan_face(media["video"], faces, 25, 1920)
+    start = plan_face(media["video"], faces, 25, 1920, seconds=0.4)  # 10 output frames
+    assert len(whole.pts) == 30 and 11 <= len(start.pts) < 30 and len(start.slots) >= 10
+    audio = tmp_path / "short.wav"
+    write_wav(audio, speech_like(0.4, (0.0, 0.4)), 16000)
+    out = tmp_path / "start.mp4"
+    assert dub(project, media["video"], audio, out, ours_checkpoint).frames == 10
+    top, source = read_video(out)[:, :60].astype(np.int16), read_video(media["video"])[:10, :60].astype(np.int16)
+    assert np.abs(top - source).mean() < 3  # the first ten frames, in order

@@ -59,6 +59,9 @@ def test_frames_in_order_follows_any_schedule(tmp_path, cache_frames):
     order = slot_frames(pts * tick, 25)[pingpong(60, 24)]
     got = [frame_number(f) for f in frames_in_order(path, (width, height), pts, order, cache_frames)]
     assert got == order.tolist()
+    forwards = np.array([0, 0, 1, 3, 3, 4, 9, 23])  # never back: decoded as it goes, whatever the cache
+    got = [frame_number(f) for f in frames_in_order(path, (width, height), pts, forwards, cache_frames)]
+    assert got == forwards.tolist()
 
 
 def test_unreadable_faces_name_the_file(tmp_path):

@@ -62,3 +62,16 @@ def test_realtime_feeding_reports_sustained_rate_and_latency(project, media, our
     assert report.frames == 40 and report.audio_seconds == pytest.approx(1.6)
     assert report.realtime and report.capacity_fps > 0 and report.sustained_fps > 0
     assert 0 <= report.latency_ms["p50"] <= report.latency_ms["p95"] <= report.latency_ms["max"]
+
+
+def test_lipsync_stream_prints_its_measurements(project, media, ours_checkpoint, capsys):
+    import json
+
+    from lipsync.cli import main
+
+    code = main(["--root", str(project.root), "--no-progress", "stream", "--face", str(media["photo"]),
+                 "--audio", str(media["speech"]), "--model", str(ours_checkpoint), "--chunk-ms", "100"])  # fmt: skip
+    assert code == 0
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert report["frames"] == 40 and report["chunk_ms"] == 100 and report["algorithmic_delay_ms"] == 212.5
+    assert "step 7" in report["model"] and set(report["latency_ms"]) == {"p50", "p95", "max"}
