@@ -7,6 +7,7 @@ lipsync bench <name>                    a benchmark; writes JSON under paths.ben
 lipsync bench report                    rebuild the README figures from that JSON
 lipsync models list|compare|promote|rollback NAME ...   the registry: versions, figures, the champion
 lipsync corpus --extra-speakers N       new speakers' videos under the raw folder (retraining demo)
+lipsync infer | stream | serve          lip-sync a face to speech: a file, a job list, live (cli_inference)
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ import json
 import logging
 import sys
 
+from lipsync.cli_inference import INFERENCE_COMMANDS, add_inference_commands, run_inference_command
 from lipsync.stages.registry import STAGES, stages_of
 
 PER_VIDEO = tuple(s.name for s in stages_of(kind="per_video"))
 
-BENCHMARKS = ("faces", "mel", "shards", "models", "evaluation", "report")
+BENCHMARKS = ("faces", "mel", "shards", "models", "evaluation", "inference", "lipsync", "report")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -46,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     _models_parser(sub)
     corpus = sub.add_parser("corpus", help="add new speakers' videos under the raw folder (retraining demo)")
     corpus.add_argument("--extra-speakers", type=int, required=True, metavar="N", help="speakers to add")
+    add_inference_commands(sub)
     return parser
 
 
@@ -78,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     except ParamsError as exc:
         print(f"lipsync: {exc}", file=sys.stderr)
         return 2
+    if args.command in INFERENCE_COMMANDS:
+        return run_inference_command(args, project)
     if args.command == "run":
         summary = _run_stage(project, args)
     elif args.command == "report":

@@ -34,6 +34,7 @@ from lipsync.corpus.settings import CorpusSettings
 from lipsync.data.settings import ShardsSettings
 from lipsync.evaluation.settings import BenchmarkSettings, EvaluationSettings
 from lipsync.faces.settings import FacesSettings
+from lipsync.inference.settings import InferenceSettings
 from lipsync.ingest.settings import IngestSettings
 from lipsync.models.settings import ModelsSettings
 from lipsync.params_loader import ParamsError, from_mapping, to_mapping
@@ -120,6 +121,7 @@ class Params:
     evaluation: EvaluationSettings
     benchmark: BenchmarkSettings
     promote: PromoteSettings
+    inference: InferenceSettings
     checks: ChecksSettings
     retraining: RetrainingSettings
 

@@ -218,6 +218,11 @@ class Layout:
         return self.promote / "decision.json"
 
     @property
+    def inference_log(self) -> Path:
+        """One line per inference job (``logs/inference/processing.log``): inputs, model, frames, outcome."""
+        return self.logs / "inference" / "processing.log"
+
+    @property
     def mlruns(self) -> Path:
         return self._p(self.paths.mlruns)
 

@@ -13,6 +13,7 @@ from assets.promote import promote
 from assets.resources import LipsyncProject
 from assets.shards import shards
 from assets.training import generator, syncnet_evaluator, syncnet_expert, wav2lip_baseline
+from pipelines.batch_inference import batch_inference
 from pipelines.jobs import corpus_job, data_job, evaluation_job, retraining_job, training_job
 from pipelines.retraining import new_clips_since_champion, retraining_schedule
 from pipelines.sensors import new_raw_videos
@@ -33,7 +34,7 @@ defs = dg.Definitions(
         promote,
     ],
     asset_checks=[ingest_rejected_share],
-    jobs=[corpus_job, data_job, training_job, evaluation_job, retraining_job],
+    jobs=[corpus_job, data_job, training_job, evaluation_job, retraining_job, batch_inference],
     schedules=[retraining_schedule],
     sensors=[new_raw_videos, new_clips_since_champion],
     resources={"lipsync": LipsyncProject()},

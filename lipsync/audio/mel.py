@@ -16,7 +16,14 @@ import scipy.signal
 
 from lipsync.audio.settings import MelSettings
 
-__all__ = ["MelSettings", "log_mel", "mel_start_index", "single_threaded_blas"]
+__all__ = [
+    "MelSettings",
+    "log_mel",
+    "log_mel_from_magnitude",
+    "mel_start_index",
+    "preemphasise",
+    "single_threaded_blas",
+]
 
 
 @functools.lru_cache(maxsize=8)
@@ -39,10 +46,9 @@ def log_mel(audio: np.ndarray, settings: MelSettings) -> np.ndarray:
     if audio.ndim != 1:
         raise ValueError(f"log_mel expects mono audio of shape (N,), got {audio.shape}")
     s = settings
-    wav = scipy.signal.lfilter([1.0, -s.preemphasis], [1.0], audio.astype(s.dtype)).astype(s.dtype)
     spec = np.abs(
         librosa.stft(
-            wav,
+            preemphasise(audio, s),
             n_fft=s.n_fft,
             hop_length=s.hop_length,
             win_length=s.win_length,
@@ -51,7 +57,27 @@ def log_mel(audio: np.ndarray, settings: MelSettings) -> np.ndarray:
             pad_mode=s.pad_mode,
         )
     )  # (1 + n_fft/2, T_mel)
-    mel = _mel_basis(s.sample_rate, s.n_fft, s.n_mels, s.fmin, s.fmax, s.dtype) @ spec  # (n_mels, T_mel)
+    return log_mel_from_magnitude(spec, s)
+
+
+def preemphasise(audio: np.ndarray, settings: MelSettings, previous: float = 0.0) -> np.ndarray:
+    """First-order pre-emphasis ``y[n] = x[n] - preemphasis * x[n - 1]``, float (N,) -> ``settings.dtype`` (N,).
+
+    ``previous`` is the sample before ``audio[0]`` (0 at the start of a signal), so a stream
+    filtered chunk by chunk equals the whole signal filtered at once.
+    """
+    s = settings
+    x = audio.astype(s.dtype)
+    if previous == 0.0:  # the same call as always, so stage outputs stay bit for bit the same
+        return scipy.signal.lfilter([1.0, -s.preemphasis], [1.0], x).astype(s.dtype)
+    state = np.asarray([-s.preemphasis * previous], dtype=s.dtype)
+    return scipy.signal.lfilter([1.0, -s.preemphasis], [1.0], x, zi=state)[0].astype(s.dtype)
+
+
+def log_mel_from_magnitude(spec: np.ndarray, settings: MelSettings) -> np.ndarray:
+    """STFT magnitudes float (1 + n_fft/2, T_mel) -> normalised log-mel ``settings.dtype`` (n_mels, T_mel)."""
+    s = settings
+    mel = _mel_basis(s.sample_rate, s.n_fft, s.n_mels, s.fmin, s.fmax, s.dtype) @ spec.astype(s.dtype)  # (n_mels, T)
     db = 20.0 * np.log10(np.maximum(np.asarray(1e-5, s.dtype), mel)) - s.ref_level_db
     scaled = (2 * s.max_abs_value) * ((db - s.min_level_db) / -s.min_level_db) - s.max_abs_value
     return np.clip(scaled, -s.max_abs_value, s.max_abs_value).astype(s.dtype)

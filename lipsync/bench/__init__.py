@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import platform
 import time
 
@@ -22,11 +23,16 @@ def run_benchmark(name: str, project: Project, quick: bool = False) -> dict:
 
         return write_report(project)
     module = importlib.import_module(f"lipsync.bench.{name}_bench")
-    started = time.perf_counter()
+    started, load_before = time.perf_counter(), _load()
     result = module.run(project, quick=quick)
     result = {
         "benchmark": name,
-        "machine": {"cpu_count": _cpus(), "platform": platform.platform(), "python": platform.python_version()},
+        "machine": {
+            "cpu_count": _cpus(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "load_average_1min": {"before": load_before, "after": _load()},
+        },
         "quick": quick,
         "wall_seconds": round(time.perf_counter() - started, 1),
         **result,
@@ -44,3 +50,8 @@ def _cpus() -> int:
     import os
 
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _load() -> float:
+    """The 1-minute load average: a figure taken with other work on the machine says so."""
+    return round(os.getloadavg()[0], 2)

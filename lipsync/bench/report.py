@@ -252,6 +252,54 @@ def training_rows(r: dict) -> list[str]:
     ]
 
 
+def inference_rows(r: dict) -> list[str]:
+    cmd, g, b, s, m = "lipsync bench inference", r["goals"], r["batch"], r["stream"], r["memory"]
+    trained = all(model["trained"] for model in r["models"].values())
+    weights = "" if trained else " (untrained weights: speed only)"
+    rows = []
+    for size, goal in (("256x256", None), ("1280x720", g["batch_720p_fps"])):
+        ours, theirs = b[size]["ours"]["fps"], b[size]["wav2lip"]["fps"]
+        rows.append(_row(f"inference end to end (decode, track, generate, paste, encode), {size}: ours vs Wav2Lip"
+                         f"{weights}", f"{ours:.1f} vs {theirs:.1f} frames/s = {ours / theirs:.1f}x",
+                         f">= {goal:.0f} frames/s" if goal else "", ours >= goal if goal else None, cmd))  # fmt: skip
+    ours, theirs = s["ours"], s["wav2lip"]
+    size = "x".join(map(str, ours["frame_size"]))
+    rows.append(_row(
+        f"streaming a {size} photo in real time ({ours['chunk_ms']:.0f} ms chunks): frames/s, ours vs Wav2Lip",
+        f"{ours['sustained_fps']:.1f} vs {theirs['sustained_fps']:.1f} (capacity {ours['capacity_fps']:.0f} vs "
+        f"{theirs['capacity_fps']:.0f})", f">= {g['stream_fps']:.0f}", ours["sustained_fps"] >= g["stream_fps"], cmd,
+    ))  # fmt: skip
+    rows.append(_row(
+        "streaming: processing latency p50 / p95, ours (Wav2Lip)",
+        f"{ours['latency_ms']['p50']:.0f} / {ours['latency_ms']['p95']:.0f} ms ({theirs['latency_ms']['p50']:.0f} / "
+        f"{theirs['latency_ms']['p95']:.0f} ms); plus {ours['algorithmic_delay_ms']:.1f} ms algorithmic delay",
+        f"p95 <= {g['stream_p95_ms']:.0f} ms", ours["latency_ms"]["p95"] <= g["stream_p95_ms"], cmd,
+    ))  # fmt: skip
+    lengths = [key for key in m if key.endswith("s") and key[:-1].isdigit()]
+    rows.append(_row(
+        f"inference peak memory, {'x'.join(map(str, m['frame_size']))} input of {' vs '.join(lengths)} (ours)",
+        " vs ".join(f"{m[k]['peak_rss_mb']:.0f} MB" for k in lengths) + f" ({m['growth']:+.1%})",
+        f"< {g['rss_growth']:.0%} apart", abs(m["growth"]) < g["rss_growth"], cmd,
+    ))  # fmt: skip
+    return rows
+
+
+def lipsync_rows(r: dict) -> list[str]:
+    lag0 = r["correlation_lag0"]
+    best = r["correlation_by_lag"][str(r["best_lag_frames"])]
+    figure = "undefined (the opening or the energy never varied)" if lag0 is None else f"r = {lag0:.2f}"
+    peak = f"best r = {best:.2f} at lag {r['best_lag_frames']}" if best is not None else "no lag correlates"
+    return [
+        _row(
+            f"inner-lip opening vs audio energy per frame, unseen photo and voice ({r['voice']}), lag 0",
+            f"{figure} over {r['frames']} frames ({peak}); strip: `{r['strip']}`",
+            ">= 0.5",
+            r["met"],
+            "lipsync bench lipsync",
+        )
+    ]
+
+
 def snapshot_training(project: Project) -> None:
     """Copy the trained models' results (data/models/*/result.json) into the bench folder."""
     from lipsync.atomic import write_json
@@ -273,6 +321,8 @@ def write_report(project: Project) -> dict:
         ("models", models_rows),
         ("evaluation", evaluation_rows),
         ("training", training_rows),
+        ("inference", inference_rows),
+        ("lipsync", lipsync_rows),
     ):
         result = _load(project, name)
         if result:

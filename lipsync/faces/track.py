@@ -58,13 +58,18 @@ class FaceTracks:
 
 
 def track_faces(
-    frames: np.ndarray | Iterable[np.ndarray], tracker: TrackerSettings, detector: DetectorSettings
+    frames: np.ndarray | Iterable[np.ndarray],
+    tracker: TrackerSettings,
+    detector: DetectorSettings,
+    face_index: int | None = None,
 ) -> FaceTracks:
     """Track the main speaker's face through uint8 RGB frames.
 
     frames: (T, H, W, 3) array, or an iterable of (H, W, 3) frames or (n, H, W, 3) chunks
     (e.g. straight from a decoder), consumed in chunks of ``batch`` frames rounded up to a
-    multiple of ``detect_every``. Raises NoFaceError or AmbiguousFaceError.
+    multiple of ``detect_every``. face_index: None follows the main speaker and raises
+    AmbiguousFaceError when another face rivals it; k follows the k-th face in the order of
+    mean box area x frames (0: the largest), whatever the others. Raises NoFaceError.
     """
     chunk = -(-tracker.batch // tracker.detect_every) * tracker.detect_every
     tracks: list[Track] = []
@@ -79,7 +84,7 @@ def track_faces(
     chains = _relink([t for t in tracks if _length(t) >= tracker.min_track_len], tracker.relink_distance)
     if not chains:
         raise NoFaceError(_why_no_face(tracks, samples, total, tracker, detector))
-    main, others = _main_chain([_paint(chain, total) for chain in chains], tracker)
+    main, others = _main_chain([_paint(chain, total) for chain in chains], tracker, face_index)
     measured, landmarks, scores, present = main
     boxes = _smooth(measured, present, tracker.smooth_window)
     return FaceTracks(boxes, landmarks, scores, present, others, detections, measured)
@@ -165,11 +170,18 @@ def _paint(chain: list[Track], total: int) -> tuple[np.ndarray, np.ndarray, np.n
     return boxes, landmarks, scores, ~np.isnan(boxes[:, 0])
 
 
-def _main_chain(painted: list, tracker: TrackerSettings) -> tuple[tuple, int]:
-    """The chain with the largest mean area x frame count; raises if another one is comparable."""
+def _main_chain(painted: list, tracker: TrackerSettings, face_index: int | None = None) -> tuple[tuple, int]:
+    """The chain with the largest mean area x frame count (or the ``face_index``-th); without an
+    index, raises if another one is comparable."""
     frames = np.array([p[3].sum() for p in painted], dtype=np.float64)
     areas = np.array([np.nanmean(np.prod(p[0][:, 2:] - p[0][:, :2], axis=1)) for p in painted])
     order = np.argsort(-(areas * frames))
+    if face_index is not None:
+        if not 0 <= face_index < len(order):
+            raise NoFaceError(
+                f"face index {face_index} asked for, but {len(order)} face(s) were followed (0 = largest)"
+            )
+        return painted[order[face_index]], len(painted) - 1
     main = order[0]
     rivals = [
         other

@@ -47,6 +47,7 @@ def write_mp4(
     crf: int,
     threads: int,
     preset: str = "medium",
+    metadata: dict[str, str] | None = None,
 ) -> None:
     """Write an mp4 with an H.264 video track and/or an AAC mono audio track.
 
@@ -61,6 +62,7 @@ def write_mp4(
         crf: x264 constant rate factor (lower = better quality, larger file).
         threads: x264 thread count; the same inputs and thread count give identical bytes.
         preset: x264 speed preset.
+        metadata: container tags (``{"comment": ...}``), written as given.
 
     Raises:
         ValueError: both tracks missing, odd frame dimensions, wrong dtype/shape.
@@ -80,6 +82,7 @@ def write_mp4(
     tmp = path.with_name(f"{path.stem}.tmp-{os.getpid()}.mp4")
     try:
         with av.open(str(tmp), mode="w", format="mp4", options={"fflags": "+bitexact"}) as container:
+            container.metadata.update(metadata or {})
             video = _add_video(container, first, fps, crf, threads, preset) if first is not None else None
             sound = _add_audio(container, sample_rate) if audio is not None else None
             if video is not None:
