@@ -59,7 +59,7 @@ RANGES: tuple[tuple[str, str, float], ...] = (
     ("training.data.epoch_batches", ">=", 1),
     ("training.data.views_per_segment", ">=", 1),
     ("training.data.reference_gap", ">=", 1),
-    ("training.*.loop.steps", ">=", 1),
+    ("training.*.loop.steps", ">=", 0),  # 0: the untrained model is registered as it is (a copy of the reference)
     ("training.*.loop.batch", ">=", 1),
     ("training.*.loop.lr", ">", 0),
     ("training.*.loop.explode_factor", ">", 1),

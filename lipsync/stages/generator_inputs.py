@@ -59,7 +59,7 @@ def warm_start(settings: WarmStartSettings, layout: Layout, stage: str) -> dict 
         path = (layout.root / settings.checkpoint).resolve()
         if not path.is_file():
             raise FileNotFoundError(
-                f"{stage}: training.{stage}.warm_start.checkpoint names {path}, which does not exist"
+                f"{stage}: params key 'training.{stage}.warm_start.checkpoint' names {path}, which does not exist"
             )
         digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
         return {"from": "checkpoint", "path": str(path), "sha256": digest}
