@@ -95,7 +95,10 @@ def test_promote_materialization_names_the_decision_and_its_check(page, served):
     open_dagster(page, served, "/assets/promote")
     expect(metadata_row(page, "lipsync-generator/decision")).to_contain_text("not promoted")
     expect(metadata_row(page, "lipsync-generator/reasons")).to_contain_text("self-checks")
-    expect(page.get_by_text("candidate_promoted").first).to_be_visible()
+    page.get_by_role("tab", name="Checks").click()  # the check, its latest result and the decision it describes
+    expect(page.get_by_text("candidate_promoted", exact=True).first).to_be_visible()
+    described = page.get_by_text(re.compile(r"^lipsync-generator: not promoted against first champion"))
+    expect(described.first).to_be_visible()
 
 
 def test_make_run_runs_are_on_the_timeline_and_the_jobs_page(page, served):
