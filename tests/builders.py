@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -84,6 +85,15 @@ def make_project(root: Path, changes: dict | None = None) -> Project:
     root.mkdir(parents=True, exist_ok=True)
     (root / "params.yaml").write_text(yaml.safe_dump(deep_update(real_params(), changes or {}), sort_keys=False))
     return open_project(root)
+
+
+def discard_unless_failed(request, root: Path) -> None:
+    """Delete a shared fixture's folder once it is torn down, unless a test of the session failed
+    (then it stays for reading, as pytest keeps failed tests' own folders). A tiny project with
+    both generators trained holds several GB (the Wav2Lip baseline's weights are 145 MB a copy),
+    so the suite's disk peak is one such project at a time, not the sum of all."""
+    if request.session.testsfailed == 0:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def tone(seconds: float, rate: int = 16000, freq: float = 220.0) -> np.ndarray:

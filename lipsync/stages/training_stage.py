@@ -125,7 +125,8 @@ class TrainingStage:
         tags |= {f"input.{key}": _describe(ref) for key, ref in self.inputs.items()}
         self.experiment = experiment
         self.run = TrainingRun(client, experiment, f"{self.name}-{self.fingerprint[:8]}", tracked, tags).__enter__()
-        hooks = self.run.hooks(constants=eval_constants()).as_kwargs()
+        every_checkpoint = self.params.tracking.checkpoints == "every"
+        hooks = self.run.hooks(constants=eval_constants(), every_checkpoint=every_checkpoint).as_kwargs()
         hooks["on_eval"] = self._keeping_grid(hooks["on_eval"])
         self.source = ShardSource(
             train=self.layout.shard_dir("train"),

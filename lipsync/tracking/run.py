@@ -64,7 +64,8 @@ class TrainingHooks:
     """The callbacks a training loop calls (``lipsync.training.loop.Callbacks``); all return None.
 
     ``on_metrics(step, {name: float})``: logged as ``train/<name>``.
-    ``on_checkpoint(path, step)``: the file goes to ``checkpoints/``.
+    ``on_checkpoint(path, step)``: tag ``last_checkpoint_step``; with ``every_checkpoint`` the
+    file also goes to ``checkpoints/`` (otherwise the stage logs only the last one).
     ``on_eval(step, {name: float}, images)``: metrics logged as ``eval/<name>`` (training and
     evaluation both report a ``loss``), constants as params ``eval.<name>``; ``images`` is one
     uint8 (H, W, 3) RGB sample grid (series ``sample_grid``), a ``{series: grid}`` mapping, or None.
@@ -212,10 +213,11 @@ class TrainingRun:
         )
         return log_pytorch_model(self.client, self.run_id, model, input_example, registered_name, about)
 
-    def hooks(self, constants: Collection[str] = ()) -> TrainingHooks:
+    def hooks(self, constants: Collection[str] = (), every_checkpoint: bool = False) -> TrainingHooks:
         """The training loop's callbacks, writing to this run; the elapsed-time clock starts here.
 
         constants: names of evaluation values that stay the same all run (logged once as params).
+        every_checkpoint: copy each checkpoint to the artifacts as it is written (``tracking.checkpoints: every``).
         """
         self._started = time.perf_counter()
 
@@ -224,7 +226,8 @@ class TrainingRun:
             self.log_elapsed(step)
 
         def on_checkpoint(path: Path, step: int) -> None:
-            self.log_checkpoint(path)
+            if every_checkpoint:
+                self.log_checkpoint(path)
             self.client.set_tag(self.run_id, "last_checkpoint_step", str(step))
 
         def on_eval(step: int, metrics: Mapping[str, float], images: EvalImages) -> None:

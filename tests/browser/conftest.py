@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from lipsync.project import Project
-from tests.builders import ROOT, TINY, make_project
+from tests.builders import ROOT, TINY, discard_unless_failed, make_project
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -55,8 +55,8 @@ class Served:
     mlflow_url: str
 
 
-@pytest.fixture(scope="session")
-def served(tmp_path_factory) -> Iterator[Served]:
+@pytest.fixture(scope="package")
+def served(tmp_path_factory, request) -> Iterator[Served]:
     """Run the tiny main job into a temporary Dagster home and MLflow store, then serve both."""
     import dagster as dg
 
@@ -108,6 +108,7 @@ def served(tmp_path_factory) -> Iterator[Served]:
     finally:
         for server in servers:
             _stop(server)
+        discard_unless_failed(request, root)
 
 
 @pytest.fixture(scope="session")

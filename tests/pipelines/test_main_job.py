@@ -16,7 +16,7 @@ from lipsync.stages.registry import stages_of
 from lipsync.tracking import flatten_params
 from pipelines.instance import DAGSTER_YAML
 from pipelines.main_run import run_main_job
-from tests.builders import TINY, make_project
+from tests.builders import TINY, discard_unless_failed, make_project
 
 REGISTERED = {s.name: s.registered_model for s in stages_of(kind="training")}
 VIDEOS = TINY["corpus"]["speakers"] * TINY["corpus"]["clips_per_speaker"]
@@ -24,7 +24,7 @@ STEPS = {name: TINY["training"][name]["loop"]["steps"] for name in REGISTERED}
 
 
 @pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
+def tiny(tmp_path_factory, request):
     root = tmp_path_factory.mktemp("main")
     project = make_project(root / "proj", TINY)
     (root / "dagster_home").mkdir()
@@ -32,6 +32,7 @@ def tiny(tmp_path_factory):
     with dg.DagsterInstance.local_temp(str(root / "dagster_home")) as instance:
         summary = run_main_job(project, instance=instance)
         yield project, instance, summary
+    discard_unless_failed(request, root)
 
 
 def metadata(instance, asset: str) -> dict:

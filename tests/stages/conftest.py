@@ -1,30 +1,35 @@
-"""Tiny data built by the stage runners themselves (no Dagster): the inputs of the stage tests."""
+"""Tiny data built by the stage runners themselves (no Dagster): the inputs of the stage tests.
+
+The fixtures are package-scoped (this folder has an ``__init__.py``), so the project is
+deleted when the last stage test has run, not at the end of the session."""
 
 from __future__ import annotations
 
 import pytest
 
 from lipsync.stages import runner
-from tests.builders import TINY, make_project
+from tests.builders import TINY, discard_unless_failed, make_project
 
 
-@pytest.fixture(scope="session")
-def tiny_data(tmp_path_factory):
+@pytest.fixture(scope="package")
+def tiny_data(tmp_path_factory, request):
     """A TINY project after corpus, ingest, faces, mel and shards: (project, {stage: summary})."""
-    project = make_project(tmp_path_factory.mktemp("stages") / "proj", TINY)
+    root = tmp_path_factory.mktemp("stages")
+    project = make_project(root / "proj", TINY)
     summaries = {name: runner(name)(project.params, project.layout) for name in ("corpus", "ingest", "faces", "mel")}
     summaries["shards"] = runner("shards")(project.params, project.layout)
-    return project, summaries
+    yield project, summaries
+    discard_unless_failed(request, root)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def tiny_expert(tiny_data):
     """The tiny project with a registered expert: (project, result)."""
     project, _ = tiny_data
     return project, runner("syncnet_expert")(project.params, project.layout)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def tiny_evaluated(tiny_expert):
     """The tiny project with the evaluator and both generators trained and the evaluation run:
     (project, evaluation summary)."""

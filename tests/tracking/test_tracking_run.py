@@ -13,6 +13,7 @@ import pytest
 from mlflow import MlflowClient
 
 from lipsync.tracking import TrainingRun, artifact_root, ensure_experiment, open_tracking, tracking_uri
+from lipsync.tracking.settings import TrackingSettings
 
 TAGS = {
     "data_version": "sha256:feedbeef",
@@ -73,10 +74,21 @@ def fake_training(hooks, checkpoint: Path) -> None:
     hooks.on_eval(3, {"loss": 0.2, "accuracy": 0.8, "pairs": 16.0}, 255 - grid)
 
 
+def test_checkpoints_are_only_tagged_unless_every_one_is_asked_for(store, tmp_path):
+    """The default (``tracking.checkpoints: last``): the loop's checkpoints are not copied as they
+    come (the stage logs the last one itself); the tag still says which step was saved last."""
+    with TrainingRun(store.client, store.experiment_id, "expert-last", {}, TAGS) as run:
+        fake_training(run.hooks(constants={"pairs"}), tmp_path / "checkpoint_step000002.pt")
+    assert store.client.get_run(run.run_id).data.tags["last_checkpoint_step"] == "2"
+    assert store.client.list_artifacts(run.run_id, "checkpoints") == []
+    with pytest.raises(ValueError, match="tracking.checkpoints must be one of"):
+        TrackingSettings(ui_url="http://127.0.0.1:5000", checkpoints="all")
+
+
 def test_run_records_params_tags_metrics_checkpoint_and_image(store, tmp_path):
     params = {"train": {"batch_size": 32, "optim": {"lr": 1e-4}}, "seed": 7}
     with TrainingRun(store.client, store.experiment_id, "expert-w64", params, TAGS) as run:
-        fake_training(run.hooks(constants={"pairs"}), tmp_path / "checkpoint_step000002.pt")
+        fake_training(run.hooks(constants={"pairs"}, every_checkpoint=True), tmp_path / "checkpoint_step000002.pt")
 
     finished = store.client.get_run(run.run_id)
     assert finished.info.status == "FINISHED"
