@@ -71,6 +71,8 @@ bench: install
 	$(BIN)/lipsync bench shards
 	$(BIN)/lipsync bench models
 	$(BIN)/lipsync bench evaluation
+	$(BIN)/lipsync bench inference
+	$(BIN)/lipsync bench lipsync
 	$(BIN)/lipsync bench report
 
 clean:

@@ -25,13 +25,14 @@ training_job = dg.define_asset_job(
     "baseline.",
 )  # fmt: skip
 evaluation_job = dg.define_asset_job(
-    "evaluation_job", selection=["evaluation", "benchmark", "promote"], executor_def=dg.in_process_executor,
-    description="Registered models to the benchmark report: every metric on the held-out clips, the report, then the "
-    "promotion decision (champion or not) for each candidate.",
+    "evaluation_job", selection=["evaluation", "promote", "benchmark"], executor_def=dg.in_process_executor,
+    description="Registered models to the benchmark report: every metric on the held-out clips, the promotion "
+    "decision (champion or not) for each candidate, then the report, which ends with that decision.",
 )  # fmt: skip
 retraining_job = dg.define_asset_job(
-    "retraining_job", selection=[*TRAINING_STAGES, "evaluation", "benchmark", "promote"],
+    "retraining_job", selection=[*TRAINING_STAGES, "evaluation", "promote", "benchmark"],
     executor_def=dg.in_process_executor, tags={COMMIT_TAG: "true"},
-    description="The loop's retraining: training (unchanged models are reused), evaluation, benchmark and promotion; "
-    "then the outputs are recorded in dvc.lock. Started by the weekly schedule and the new-clips sensor.",
+    description="The loop's retraining: training (unchanged models are reused), evaluation, promotion and the "
+    "benchmark report; then the outputs are recorded in dvc.lock. Started by the weekly schedule and the new-clips "
+    "sensor.",
 )  # fmt: skip

@@ -1,5 +1,5 @@
 """The main job, as ``make run`` runs it: corpus, every video partition, shards, training,
-evaluation, the benchmark report and the promotion decision.
+evaluation, the promotion decision and the benchmark report.
 
 Four runs on the project's persistent instance, launched from the workspace's code
 location like runs started in the UI (:mod:`pipelines.launch`), so they appear in the
@@ -8,7 +8,7 @@ Overview timeline and on the Jobs page with their materializations and metadata:
 then ``data_job`` over the whole partition range in one run (the runners skip videos that
 are already up to date); then ``training_job``: the expert and the evaluator, our generator
 and the Wav2Lip baseline, each registered; then ``evaluation_job``: the evaluation, the
-benchmark report and the promotion decision. The project root reaches the runs as the
+promotion decision and the benchmark report. The project root reaches the runs as the
 ``lipsync`` resource's config, so a project other than this checkout (a test's) runs the
 same code.
 """

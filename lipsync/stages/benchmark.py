@@ -8,6 +8,11 @@ metrics) and ``strip.png`` (the same frames: real, copy, ours, Wav2Lip) into
 cost of the row's model: parameters and GMAC per frame counted on the model, inference
 frames/s timed during the evaluation on this machine, training seconds from the training
 stage's result.
+
+It runs after ``promote``, so the report ends with the registry's section: the promotion
+decision on each model this run trained, every rule with both values, and the table of its
+versions with the champion in bold (``paths.promote``'s ``promotion.md``, rendered into the
+page by markdown-it-py, the Markdown parser Dagster's own dependencies bring).
 """
 
 from __future__ import annotations
@@ -48,8 +53,10 @@ def run(params: Params, layout: Layout, progress: bool = False) -> dict:
         "strip.png": report.strip_figure(strip, params.benchmark.zoom, params.benchmark.dpi),
     }
     findings = report.findings(summary)
-    markdown = _markdown(summary, tables, findings, params)
-    page = _html(summary, tables, findings, figures, params)
+    versions = _versions(layout, summary)
+    registry = _promotion_section(layout)
+    markdown = _markdown(summary, versions, tables, findings, params, registry)
+    page = _html(summary, versions, tables, findings, figures, params, registry)
     layout.benchmark.mkdir(parents=True, exist_ok=True)
     for name, data in figures.items():
         with atomic_path(layout.benchmark / name) as tmp:
@@ -103,10 +110,29 @@ def row_costs(params: Params, layout: Layout, summary: dict) -> dict[str, dict]:
     return costs
 
 
-def _markdown(summary: dict, tables: dict, findings: list[str], params: Params) -> str:
+def _versions(layout: Layout, summary: dict) -> str:
+    """``evaluation <hash>, shard data <hash>``: what the report's figures were computed on."""
+    manifest = layout.shards_manifest
+    shards = json.loads(manifest.read_text()).get("data_version", "?") if manifest.exists() else "?"
+    return f"evaluation {summary['data_version']}, shard data {shards}"
+
+
+def _promotion_section(layout: Layout) -> str | None:
+    """``promotion.md`` with its headings one level down and its title prefixed ``Registry:``
+    (the report's last section), or None when the ``promote`` stage has not run."""
+    path = layout.promote / "promotion.md"
+    if not path.exists():
+        return None
+    lines = path.read_text().splitlines()
+    title = "## Registry: " + lines[0].lstrip("# ") if lines else "## Registry"
+    return "\n".join([title, *("#" + line if line.startswith("#") else line for line in lines[1:])])
+
+
+def _markdown(summary: dict, versions: str, tables: dict, findings: list[str], params: Params,
+              registry: str | None) -> str:  # fmt: skip
     from lipsync.evaluation.report import markdown_table
 
-    lines = [f"# Wav2Lip benchmark ({time.strftime('%Y-%m-%d')}, data version {summary['data_version']})", ""]
+    lines = [f"# Wav2Lip benchmark ({time.strftime('%Y-%m-%d')}, {versions})", ""]
     lines += _context(summary, params) + ["", "## Reconstruction (own audio, against the real frames)", "", TABLE_START,
               markdown_table(*tables["reconstruction"]), TABLE_END, "",
               "## Cross-audio dubbing (another clip's audio)", "", markdown_table(*tables["cross_audio"]), "",
@@ -116,6 +142,8 @@ def _markdown(summary: dict, tables: dict, findings: list[str], params: Params) 
     ]
     lines += ["", "## Findings", "", *(f"- {f}" for f in findings), "", "![offset curves](curves.png)",
               "![metrics](bars.png)", "![frames](strip.png)", ""]  # fmt: skip
+    if registry:
+        lines += [registry, ""]
     return "\n".join(lines)
 
 
@@ -143,11 +171,15 @@ def _context(summary: dict, params: Params) -> list[str]:
     ]
 
 
-def _html(summary: dict, tables: dict, findings: list[str], figures: dict[str, bytes], params: Params) -> str:
+def _html(summary: dict, versions: str, tables: dict, findings: list[str], figures: dict[str, bytes], params: Params,
+          registry: str | None) -> str:  # fmt: skip
     import html
+
+    from markdown_it import MarkdownIt
 
     from lipsync.evaluation.report import embedded, html_table
 
+    registry_html = MarkdownIt("commonmark", {"html": False}).enable("table").render(registry) if registry else ""
     checks = "".join(f"<li>{'passed' if c['passed'] else '<b>failed</b>'} {html.escape(c['name'])}: "
                      f"{html.escape(c['detail'])}</li>" for c in summary["self_checks"])  # fmt: skip
     context = "".join(f"<p>{html.escape(line)}</p>" for line in _context(summary, params))
@@ -155,12 +187,13 @@ def _html(summary: dict, tables: dict, findings: list[str], figures: dict[str, b
         "<!doctype html><html><head><meta charset='utf-8'><title>Wav2Lip benchmark</title>",
         "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #bbb;"
         "padding:3px 6px;font-size:13px}img{max-width:100%}</style></head><body>",
-        f"<h1>Wav2Lip benchmark</h1><p>data version {summary['data_version']}</p>{context}",
+        f"<h1>Wav2Lip benchmark</h1><p>{html.escape(versions)}</p>{context}",
         "<h2>Reconstruction (own audio)</h2>", html_table(*tables["reconstruction"]),
         "<h2>Cross-audio dubbing</h2>", html_table(*tables["cross_audio"]),
         f"<h2>Evaluator self-checks</h2><ul>{checks}</ul>",
         "<h2>Findings</h2><ul>" + "".join(f"<li>{html.escape(f)}</li>" for f in findings) + "</ul>",
         *(embedded(data, name) for name, data in figures.items()),
+        registry_html,
         "</body></html>",
     ])  # fmt: skip
 

@@ -3,8 +3,8 @@
 Per model: the decision, every rule with the candidate's and the reference's value and the
 threshold, notes (re-scoring, a missing champion, retention), and the table of its versions
 (figures of the rule's metrics, evaluator, decision, provenance, files) with the champion in
-bold. It is the registry section of the benchmark report (``lipsync report`` prints both): a
-file of its own because each DVC stage owns its output folder.
+bold. The ``benchmark`` stage, which runs next, ends its report with it (a file of its own
+because each DVC stage owns its output folder).
 """
 
 from __future__ import annotations

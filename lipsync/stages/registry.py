@@ -91,16 +91,16 @@ STAGES: tuple[Stage, ...] = (
               "lipsync/stages/evaluation_summary.py", "lipsync/stages/mouth_truth.py", "lipsync/evaluation"),
     ),
     Stage(
-        "benchmark", "whole", "evaluation", ("evaluation",), ("format", "models.generator", "evaluation", "benchmark"),
-        code=("lipsync/stages/benchmark.py", "lipsync/evaluation/report.py"),
-    ),
-    Stage(
-        "promote", "whole", "evaluation", ("benchmark",),
+        "promote", "whole", "evaluation", ("evaluation",),
         ("format", "mel", "faces.crop", "training.mouth_box", "models.generator", "models.syncnet_evaluator",
          "evaluation", "promote"),
         code=("lipsync/stages/promote.py", "lipsync/stages/promote_champion.py",
               "lipsync/stages/promote_rescore.py", "lipsync/stages/promote_report.py",
               "lipsync/tracking/promotion_rule.py", "lipsync/tracking/promotion.py"),
+    ),
+    Stage(
+        "benchmark", "whole", "evaluation", ("promote",), ("format", "models.generator", "evaluation", "benchmark"),
+        code=("lipsync/stages/benchmark.py", "lipsync/evaluation/report.py"),
     ),
 )  # fmt: skip
 

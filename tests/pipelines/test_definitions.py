@@ -36,7 +36,8 @@ def test_definitions_load_with_the_asset_graph():
     assert retraining.tags[COMMIT_TAG] == "true"  # its outputs go into dvc.lock when it ends
     checks = {c.name for c in graph.get_check_keys_for_assets(graph.get_all_asset_keys())}
     assert checks == {"ingest_rejected_share", "candidate_promoted"}
-    assert {p.to_user_string() for p in graph.get(dg.AssetKey("promote")).parent_keys} == {"benchmark"}
+    assert {p.to_user_string() for p in graph.get(dg.AssetKey("promote")).parent_keys} == {"evaluation"}
+    assert {p.to_user_string() for p in graph.get(dg.AssetKey("benchmark")).parent_keys} == {"promote"}
     for key in graph.get_all_asset_keys():  # the catalogue shows an owner and what each asset is made with
         node = graph.get(key)
         assert node.owners == ["team:lipsync"] and node.kinds, key

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 
 import pytest
 
-from lipsync.stages import promote, runner
+from lipsync.stages import benchmark, promote, runner
 from lipsync.stages.promote_champion import _why_no_champion, decision_for
 from lipsync.tracking import ModelRef, open_tracking
 from lipsync.tracking import version_records as rec
@@ -97,6 +98,14 @@ def test_promote_records_the_decision_everywhere(tiny_evaluated):
     assert not rec.missing_for_champion(client.get_model_version(NAME, str(version)).tags)
     again = promote.run(params, project.layout)["models"]["generator"]  # nothing new was trained
     assert again["decision"] == "unchanged" and champion_of(client, NAME) == version
+    # the benchmark report, made after the decision, ends with it: rules, versions, the champion in bold
+    benchmark.run(params, project.layout)
+    page = (project.layout.benchmark / "benchmark.html").read_text()
+    assert "<h2>Registry: Promotion decisions" in page and f"<h3>{NAME}: v{version} unchanged" in page
+    assert re.search(rf"<td><strong>v{version}</strong></td>\s*<td>[a-z, ]*champion", page)
+    markdown = (project.layout.benchmark / "benchmark.md").read_text()
+    assert "#### Versions" in markdown and re.search(rf"\| \*\*v{version}\*\* \| [a-z, ]*champion", markdown)
+    assert f"shard data {produced['data_version']}" in markdown.splitlines()[0]
 
 
 @pytest.mark.slow
