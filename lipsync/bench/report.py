@@ -275,7 +275,7 @@ def inference_rows(r: dict) -> list[str]:
         f"{theirs['latency_ms']['p95']:.0f} ms); plus {ours['algorithmic_delay_ms']:.1f} ms algorithmic delay",
         f"p95 <= {g['stream_p95_ms']:.0f} ms", ours["latency_ms"]["p95"] <= g["stream_p95_ms"], cmd,
     ))  # fmt: skip
-    lengths = [key for key in m if key.endswith("s") and key[:-1].isdigit()]
+    lengths = sorted((key for key in m if key.endswith("s") and key[:-1].isdigit()), key=lambda key: int(key[:-1]))
     rows.append(_row(
         f"inference peak memory, {'x'.join(map(str, m['frame_size']))} input of {' vs '.join(lengths)} (ours)",
         " vs ".join(f"{m[k]['peak_rss_mb']:.0f} MB" for k in lengths) + f" ({m['growth']:+.1%})",
