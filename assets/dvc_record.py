@@ -2,7 +2,8 @@
 
 ``dvc commit --force`` hashes every stage's current outputs, dependencies and params into
 ``dvc.lock``, so ``dvc status`` (and ``dvc repro``) agree with what the Dagster run produced.
-Runs tagged :data:`COMMIT_TAG` (the retraining job) do it at their end, from the ``promote`` asset.
+Runs tagged :data:`COMMIT_TAG` (the retraining job) do it at their end, from the ``benchmark``
+asset (the last one).
 """
 
 from __future__ import annotations

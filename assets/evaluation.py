@@ -5,6 +5,7 @@ from pathlib import Path
 import dagster as dg
 
 from assets import OWNERS, WRITER_POOL
+from assets.dvc_record import COMMIT_TAG, commit_outputs
 from assets.metadata import image_metadata, mlflow_ui_url, number
 from assets.resources import LipsyncProject
 from lipsync.stages import benchmark as benchmark_stage
@@ -60,13 +61,18 @@ def evaluation(context: dg.AssetExecutionContext, lipsync: LipsyncProject) -> dg
 def benchmark(context: dg.AssetExecutionContext, lipsync: LipsyncProject) -> dg.MaterializeResult:
     """The Wav2Lip benchmark report: one table per setting (every metric, inference frames/s, parameters,
     GMAC per frame, training seconds), offset curves, metric bars and a frame strip, in Markdown and a
-    self-contained HTML page under data/reports/benchmark; each run's copy is logged to MLflow."""
+    self-contained HTML page under data/reports/benchmark, ending with the promotion decision; each run's
+    copy is logged to MLflow. In the retraining job, the last step: it records the run's outputs in dvc.lock."""
     project = lipsync.open()
     result = benchmark_stage.run(project.params, project.layout)
     images = {}
     for name, path in result["figures"].items():
         images |= image_metadata(name.removesuffix(".png"), Path(path))
     link = run_url(mlflow_ui_url(project.params), result["mlflow_experiment_id"], result["mlflow_run_id"])
+    recorded = {}
+    if context.run.tags.get(COMMIT_TAG) == "true":
+        recorded["dvc"] = dg.MetadataValue.text(commit_outputs(project.root))
+        context.log.info(f"benchmark: outputs recorded in dvc.lock: {recorded['dvc'].value}")
     return dg.MaterializeResult(metadata={
         "table": dg.MetadataValue.md(result["table"]),
         "cross_audio": dg.MetadataValue.md(result["cross_audio_table"]),
@@ -76,4 +82,5 @@ def benchmark(context: dg.AssetExecutionContext, lipsync: LipsyncProject) -> dg.
         "report": dg.MetadataValue.path(result["report"]),
         **images,
         "mlflow_run": dg.MetadataValue.url(link),
+        **recorded,
     })  # fmt: skip

@@ -3,7 +3,6 @@
 import dagster as dg
 
 from assets import OWNERS, WRITER_POOL
-from assets.dvc_record import COMMIT_TAG, commit_outputs
 from assets.metadata import mlflow_ui_url
 from assets.resources import LipsyncProject
 from lipsync.stages import promote as stage
@@ -52,9 +51,6 @@ def promote(context: dg.AssetExecutionContext, lipsync: LipsyncProject) -> dg.Ma
     for outcome in result["models"].values():
         context.log.info(f"promote: {outcome['model']} {outcome['summary']}")
         metadata |= decision_metadata(outcome, ui)
-    if context.run.tags.get(COMMIT_TAG) == "true":
-        metadata["dvc"] = dg.MetadataValue.text(commit_outputs(project.root))
-        context.log.info(f"promote: outputs recorded in dvc.lock: {metadata['dvc'].value}")
     won = all(o["promoted"] or o["decision"] == "unchanged" for o in result["models"].values())
     lines = "; ".join(f"{o['model']}: {o['summary']}" for o in result["models"].values())
     check = dg.AssetCheckResult(check_name=CHECK, passed=won, severity=dg.AssetCheckSeverity.WARN, description=lines,

@@ -209,5 +209,6 @@ def test_a_full_retraining_cycle(tmp_path):
         assert second["lipsync-generator/candidate"] != int(candidate) and not second["lipsync-generator/promoted"]
         assert int(client.get_registered_model("lipsync-generator").aliases["challenger"]) == second[
             "lipsync-generator/candidate"]  # fmt: skip
-        assert second["dvc"] == "clean" and "up to date" in dvc(project, "status")
+        recorded = materialization(instance, "benchmark", retrained.run_id)  # the job's last step
+        assert recorded["dvc"] == "clean" and "up to date" in dvc(project, "status")
         assert schedule_tick(project, instance).skip_message.startswith("nothing changed since the champion")
