@@ -32,6 +32,7 @@ RANGES: tuple[tuple[str, str, float], ...] = (
     ("ingest.max_side", ">=", 2),
     ("ingest.workers", ">=", 1),
     ("ingest.encoder_threads", ">=", 1),
+    ("ingest.av_length_tolerance_s", ">=", 0),
     ("faces.detector.min_face_size", ">=", 12),  # P-Net's 12-px window
     ("faces.detector.scale_factor", ">", 0),
     ("faces.detector.scale_factor", "<", 1),

@@ -136,6 +136,7 @@ def project_data() -> dict:
         ("format.fps", -25, "'format.fps' is -25: it must be >= 1"),
         ("format.fps", 0, "'mel.hop_length' and 'format.fps' must be >= 1, got 0"),
         ("format.sample_rate", -16000, "'format.sample_rate' is -16000: it must be >= 1"),
+        ("ingest.av_length_tolerance_s", -0.5, "'ingest.av_length_tolerance_s' is -0.5: it must be >= 0"),
         ("shards.split.val_fraction", 1.5, "'shards.split.val_fraction' is 1.5: it must be <= 1"),
         ("training.data.shuffle_buffer", 0, "'training.data.shuffle_buffer' is 0: it must be >= 1"),
         ("training.syncnet_expert.loop.batch", 0, "params section 'training.syncnet_expert.loop'"),

@@ -15,7 +15,10 @@ class IngestSettings:
     extensions: file suffixes scanned for (case-insensitive). min_frames: shorter clips (at
     ``fps``) are rejected. max_side: larger frames are downscaled to this longest side.
     crf / preset / encoder_threads: x264 settings of the normalised video (the thread count is
-    fixed because x264's bytes depend on it). workers: files normalised in parallel."""
+    fixed because x264's bytes depend on it). workers: files normalised in parallel.
+    av_length_tolerance_s: audio and video lengths (s, audio measured from the first video
+    frame) may differ by this much; both are then trimmed to the shorter, beyond it the file
+    is rejected."""
 
     fps: int
     sample_rate: int
@@ -26,3 +29,4 @@ class IngestSettings:
     preset: str
     encoder_threads: int
     workers: int
+    av_length_tolerance_s: float

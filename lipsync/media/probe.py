@@ -1,5 +1,8 @@
 """Probe a media file with PyAV: container, streams, rates, duration, frame timing.
 
+Besides packet timing it decodes the first video frame, the one place PyAV exposes the
+display matrix (``VideoFrame.rotation``): FFmpeg attaches the stream's matrix to frames.
+
 Errors come back as :class:`MediaError` with a reason a person can act on (empty file,
 not a media file, truncated container...), never as a raw FFmpeg traceback.
 """
@@ -29,6 +32,9 @@ class MediaInfo:
     video_codec: str | None
     width: int | None
     height: int | None
+    pix_fmt: str | None  # decoder pixel format (yuv420p, yuv420p10le, yuv444p...)
+    rotation: int  # degrees counterclockwise the picture is turned to display it (0, 90, 180, 270)
+    video_start_s: float | None  # presentation time of the first video frame (edit lists applied)
     fps: float | None  # average frame rate
     frames: int | None  # decoded frame count
     variable_frame_rate: bool
@@ -63,13 +69,13 @@ def open_container(path: Path) -> av.container.InputContainer:
 
 
 def probe(path: Path) -> MediaInfo:
-    """Inspect ``path``; decodes the packet timestamps of the video (not the pixels)."""
+    """Inspect ``path``; reads the packet timestamps of the video and decodes its first frame."""
     with open_container(path) as container:
         video = container.streams.video[0] if container.streams.video else None
         audio = container.streams.audio[0] if container.streams.audio else None
         if video is None and audio is None:
             raise MediaError("no video and no audio stream")
-        times = _video_times(container, video, path) if video is not None else np.zeros(0)
+        times, rotation = _scan_video(container, video) if video is not None else (np.zeros(0), 0)
         duration = float(container.duration / av.time_base) if container.duration else 0.0
         rates = 1.0 / np.diff(np.sort(times)) if len(times) > 2 else np.zeros(0)
         rates = rates[np.isfinite(rates)]
@@ -86,6 +92,9 @@ def probe(path: Path) -> MediaInfo:
             video_codec=video.codec_context.name if video is not None else None,
             width=video.codec_context.width if video is not None else None,
             height=video.codec_context.height if video is not None else None,
+            pix_fmt=video.codec_context.pix_fmt if video is not None else None,
+            rotation=rotation,
+            video_start_s=float(times.min()) if len(times) else None,
             fps=fps,
             frames=len(times) if video is not None else None,
             variable_frame_rate=vfr,
@@ -97,14 +106,22 @@ def probe(path: Path) -> MediaInfo:
         )
 
 
-def _video_times(container, video, path: Path) -> np.ndarray:
-    """Presentation times (s) of every video packet, in stream order."""
+def _scan_video(container, video) -> tuple[np.ndarray, int]:
+    """Presentation times (s) of every video packet, in stream order, and the display rotation
+    (degrees counterclockwise, rounded to a quarter turn) read from the first decoded frame.
+    Packets an edit list marks as discarded are not shown, so they are not counted."""
     base = Fraction(video.time_base)
-    times = []
+    times, rotation = [], None
     try:
         for packet in container.demux(video):
-            if packet.pts is not None and packet.size:
+            if packet.pts is not None and packet.size and not packet.is_discard:
                 times.append(float(packet.pts * base))
+            if rotation is None and packet.size:
+                rotation = next((_quarter_turns(f.rotation) for f in packet.decode()), None)
     except av.error.FFmpegError as exc:
         raise MediaError(f"truncated or corrupt video data: {exc}") from None
-    return np.asarray(times, dtype=np.float64)
+    return np.asarray(times, dtype=np.float64), rotation or 0
+
+
+def _quarter_turns(degrees: float) -> int:
+    return int(round(degrees / 90.0)) % 4 * 90

@@ -12,6 +12,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from lipsync.config import Params, section_hash
+from lipsync.ingest.alignment import LengthMismatch
 from lipsync.ingest.normalise import normalise_video
 from lipsync.ingest.scan import RawVideo, scan_raw_videos
 from lipsync.layout import Layout
@@ -107,6 +108,8 @@ def ingest_one(source: dict, params: Params, layout: Layout) -> dict:
     try:
         out = normalise_video(Path(source["path"]), layout.normalised_video(video_id),
                               layout.normalised_audio(video_id), info, params.ingest)  # fmt: skip
+    except LengthMismatch as exc:  # names the file and the stage: the fix is the user's, not ours
+        return {**record, "status": rec.REJECTED, "reason": f"{STAGE}: {source['source']}: {exc}"}
     except MediaError as exc:
         return {**record, "status": rec.REJECTED, "reason": str(exc)}
     return {**record, "status": rec.OK, "notes": list(out.notes), "frames": out.frames, "fps": params.ingest.fps,
