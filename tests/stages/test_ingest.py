@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from fractions import Fraction
 
 import av
@@ -125,3 +126,25 @@ def test_removed_video_is_pruned(raw_project):
     ingest.run(raw_project.params, raw_project.layout)
     assert list(manifest(raw_project).index) == ["a.mp4"]
     assert len(list((raw_project.layout.ingest / "videos").glob("*.mp4"))) == 1
+
+
+def test_skipped_entries_are_listed_with_reasons_and_counted(raw_project):
+    raw = raw_project.layout.raw_videos
+    (raw / "alice").mkdir(parents=True)
+    write(raw / "alice" / "a.mp4")
+    (raw / "alice" / "copy.mp4").write_bytes((raw / "alice" / "a.mp4").read_bytes())
+    (raw / ".Trash-1000" / "files").mkdir(parents=True)
+    (raw / ".Trash-1000" / "files" / "old.mp4").write_bytes(b"deleted")
+    (raw / "@eaDir").mkdir()
+    (raw / "gone.mp4").symlink_to(raw / "nowhere.mp4")
+    (raw / "link").symlink_to(raw / "alice")
+    summary = ingest.run(raw_project.params, raw_project.layout)
+    assert summary["ok"] == 1 and summary["rejected"] == 0 and summary["skipped_entries"] == 5
+    listed = {e["source"]: e["reason"] for e in json.loads(raw_project.layout.ingest_skipped.read_text())}
+    assert listed == summary["skipped_reasons"]
+    assert listed["alice/copy.mp4"] == "same content as alice/a.mp4"
+    assert listed[".Trash-1000"].startswith("hidden or system folder")
+    assert listed["@eaDir"].startswith("hidden or system folder")
+    assert listed["gone.mp4"].startswith("dangling link")
+    assert listed["link"].startswith("symlinked folder, not followed")
+    assert list(manifest(raw_project).index) == ["alice/a.mp4"]
