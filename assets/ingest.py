@@ -30,6 +30,8 @@ def ingest(context: dg.AssetExecutionContext, lipsync: LipsyncProject) -> dg.Mat
     summary = stage.run(project.params, project.layout, video_ids=list(context.partition_keys))
     for name, reason in summary["rejections"].items():
         context.log.warning(f"ingest rejected {name}: {reason}")
+    for name, reason in summary["failures"].items():
+        context.log.warning(f"ingest failed {name} (retried on the next run): {reason}")
     for name, reason in summary["skipped_reasons"].items():
         context.log.warning(f"ingest skipped {name}: {reason}")
     report_partitions(context, project.layout, summary["manifest"], FIGURES)

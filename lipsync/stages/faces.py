@@ -21,6 +21,7 @@ from lipsync.layout import Layout
 from lipsync.media.probe import MediaError
 from lipsync.media.reader import read_frames
 from lipsync.stages import records as rec
+from lipsync.stages.faults import machine_fault
 from lipsync.stages.per_video import PerVideoStage, ingested_sources, run_per_video
 from lipsync.stages.writer_lock import writes_data
 
@@ -69,6 +70,8 @@ def faces_one(video_id: str, params: Params, layout: Layout) -> dict:
         frames = read_frames(layout.normalised_video(video_id))  # (T, H, W, 3)
         tracks = track_faces(frames, params.faces.tracker, params.faces.detector)
     except (NoFaceError, AmbiguousFaceError, MediaError) as exc:
+        if machine_fault(exc):  # out of memory while decoding: the runner records it as failed
+            raise
         return {"status": rec.REJECTED, "reason": str(exc)}
     window = params.format.sync_window
     runs = present_runs(tracks.present, 1)

@@ -20,6 +20,7 @@ from lipsync.ingest.scan import RawVideo, SkippedEntry, scan_raw_videos
 from lipsync.layout import Layout
 from lipsync.media.probe import MediaError, probe
 from lipsync.stages import records as rec
+from lipsync.stages.faults import machine_fault
 from lipsync.stages.per_video import PerVideoStage, run_per_video
 from lipsync.stages.writer_lock import writes_data
 
@@ -119,7 +120,7 @@ def ingest_one(source: dict, params: Params, layout: Layout) -> dict:
     try:
         info = probe(Path(source["path"]))
     except MediaError as exc:
-        return {**record, "status": rec.REJECTED, "reason": str(exc)}
+        return _rejected(record, exc)
     record.update(container=info.container.split(",")[0], duration_s=info.duration_s, source_fps=info.fps,
                   variable_frame_rate=info.variable_frame_rate, width=info.width, height=info.height,
                   audio_streams=info.audio_streams, source_sample_rate=info.sample_rate)  # fmt: skip
@@ -130,9 +131,17 @@ def ingest_one(source: dict, params: Params, layout: Layout) -> dict:
         out = normalise_video(Path(source["path"]), layout.normalised_video(video_id),
                               layout.normalised_audio(video_id), info, params.ingest)  # fmt: skip
     except MediaError as exc:
-        return {**record, "status": rec.REJECTED, "reason": str(exc)}
+        return _rejected(record, exc)
     return {**record, "status": rec.OK, "notes": list(out.notes), "frames": out.frames, "fps": params.ingest.fps,
             "out_width": out.width, "out_height": out.height}  # fmt: skip
+
+
+def _rejected(record: dict, exc: MediaError) -> dict:
+    """The record of a bad file; an error that is a machine fault (out of memory, disk full...)
+    behind the media error is raised instead, for the runner to record the video as failed."""
+    if machine_fault(exc):
+        raise exc
+    return {**record, "status": rec.REJECTED, "reason": str(exc)}
 
 
 def _validate(info, params: Params) -> str:
