@@ -17,11 +17,11 @@ from lipsync.atomic import atomic_path, write_npy, write_npz
 from lipsync.config import Params, section_hash
 from lipsync.faces.crop import crop_faces
 from lipsync.faces.track import AmbiguousFaceError, NoFaceError, present_runs, track_faces
+from lipsync.faults import machine_fault
 from lipsync.layout import Layout
 from lipsync.media.probe import MediaError
 from lipsync.media.reader import read_frames
 from lipsync.stages import records as rec
-from lipsync.stages.faults import machine_fault
 from lipsync.stages.per_video import PerVideoStage, ingested_sources, run_per_video
 from lipsync.stages.writer_lock import writes_data
 

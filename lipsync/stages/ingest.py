@@ -15,12 +15,12 @@ from pathlib import Path
 
 from lipsync.atomic import write_json
 from lipsync.config import Params, section_hash, to_mapping
+from lipsync.faults import machine_fault
 from lipsync.ingest.normalise import normalise_video
 from lipsync.ingest.scan import RawVideo, SkippedEntry, scan_raw_videos
 from lipsync.layout import Layout
 from lipsync.media.probe import MediaError, probe
 from lipsync.stages import records as rec
-from lipsync.stages.faults import machine_fault
 from lipsync.stages.per_video import PerVideoStage, run_per_video
 from lipsync.stages.writer_lock import writes_data
 

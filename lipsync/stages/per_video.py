@@ -9,7 +9,7 @@ video is processed (``process``). :func:`run_per_video` does the rest the same w
   ``failed`` record never counts as done, nor a ``skipped`` one whose upstream is now ok),
 - records a video whose upstream was not ok as ``skipped`` with the upstream reason,
 - records a video whose processing hit a machine fault (out of memory, disk full, too many
-  open files: :mod:`lipsync.stages.faults`) as ``failed`` with the error, and goes on,
+  open files: :mod:`lipsync.faults`) as ``failed`` with the error, and goes on,
 - processes the rest (in ``workers`` processes), one record and one log line per video,
 - removes outputs of videos that are gone, rebuilds the Parquet manifest from the records,
 - returns one summary: counts, rejections and notes by source file, seconds, data version.
@@ -30,9 +30,9 @@ from pathlib import Path
 
 from lipsync.atomic import remove_stale_temporaries
 from lipsync.config import Params
+from lipsync.faults import describe, machine_fault
 from lipsync.layout import PER_VIDEO_OUTPUTS, Layout
 from lipsync.stages import records as rec
-from lipsync.stages.faults import describe, machine_fault
 
 log = logging.getLogger("lipsync")
 

@@ -7,8 +7,8 @@ import errno
 import av
 import pytest
 
+from lipsync.faults import describe, machine_fault
 from lipsync.media.probe import MediaError
-from lipsync.stages.faults import describe, machine_fault
 
 
 def wrapped(code: int) -> MediaError:
