@@ -36,9 +36,9 @@ COLUMNS = (
 def run(params: Params, layout: Layout, video_ids: list[str] | None = None, progress: bool = False) -> dict:
     """Ingest the raw videos (only ``video_ids`` if given; all otherwise) and write the list of
     skipped entries (the whole scan's). Returns a summary."""
-    sources, skipped = scan_sources(params, layout)
+    sources, skipped, other_files = scan_sources(params, layout)
     summary = run_per_video(replace(INGEST, sources=lambda *_: sources), params, layout, video_ids, progress)
-    return summary | _write_skipped(skipped, layout)
+    return summary | _write_skipped(skipped, layout) | {"other_files": other_files}
 
 
 def raw_sources(params: Params, layout: Layout) -> dict[str, dict]:
@@ -46,9 +46,10 @@ def raw_sources(params: Params, layout: Layout) -> dict[str, dict]:
     return scan_sources(params, layout)[0]
 
 
-def scan_sources(params: Params, layout: Layout) -> tuple[dict[str, dict], list[SkippedEntry]]:
-    """The raw sources by content id (the first path of each content) and every entry passed
-    over: the scan's (hidden, linked, unreadable...) and byte-identical copies, ingested once."""
+def scan_sources(params: Params, layout: Layout) -> tuple[dict[str, dict], list[SkippedEntry], int]:
+    """The raw sources by content id (the first path of each content), every entry passed over
+    (the scan's: hidden, linked, unreadable...; and byte-identical copies, ingested once) and
+    how many files have no video extension."""
     scan = scan_raw_videos(layout.raw_videos, params.ingest.extensions, params.ingest.ignore_names)
     by_id: dict[str, dict] = {}
     skipped = list(scan.skipped)
@@ -57,7 +58,7 @@ def scan_sources(params: Params, layout: Layout) -> tuple[dict[str, dict], list[
             skipped.append(SkippedEntry(video.relative, f"same content as {by_id[video.video_id]['source']}"))
             continue
         by_id[video.video_id] = _source(video)
-    return by_id, skipped
+    return by_id, skipped, scan.other_files
 
 
 def _write_skipped(skipped: list[SkippedEntry], layout: Layout) -> dict:

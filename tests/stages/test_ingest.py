@@ -140,8 +140,10 @@ def test_skipped_entries_are_listed_with_reasons_and_counted(raw_project):
     (raw / "@eaDir").mkdir()
     (raw / "gone.mp4").symlink_to(raw / "nowhere.mp4")
     (raw / "link").symlink_to(raw / "alice")
+    (raw / "alice" / "a.txt").write_text("transcript")
     summary = ingest.run(raw_project.params, raw_project.layout)
     assert summary["ok"] == 1 and summary["rejected"] == 0 and summary["skipped_entries"] == 5
+    assert summary["other_files"] == 1
     listed = {e["source"]: e["reason"] for e in json.loads(raw_project.layout.ingest_skipped.read_text())}
     assert listed == summary["skipped_reasons"]
     assert listed["alice/copy.mp4"] == "same content as alice/a.mp4"
