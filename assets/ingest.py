@@ -24,11 +24,16 @@ FIGURES = {"frames": "frames", "duration_seconds": "duration_s", "width": "width
 )
 def ingest(context: dg.AssetExecutionContext, lipsync: LipsyncProject) -> dg.MaterializeResult:
     """Probe, validate and normalise each raw video (25 fps H.264, 16 kHz mono wav) and record
-    a status and a reason per file in `manifest.parquet`. One partition per video."""
+    a status and a reason per file in `manifest.parquet`, and every raw-folder entry passed over
+    (hidden, linked, unreadable, duplicate) in `skipped.json`. One partition per video."""
     project = lipsync.open()
     summary = stage.run(project.params, project.layout, video_ids=list(context.partition_keys))
     for name, reason in summary["rejections"].items():
         context.log.warning(f"ingest rejected {name}: {reason}")
+    for name, reason in summary["failures"].items():
+        context.log.warning(f"ingest failed {name} (retried on the next run): {reason}")
+    for name, reason in summary["skipped_reasons"].items():
+        context.log.warning(f"ingest skipped {name}: {reason}")
     report_partitions(context, project.layout, summary["manifest"], FIGURES)
     report_batch(context, summary, "video_seconds")
     return dg.MaterializeResult()

@@ -30,7 +30,7 @@ import pandas as pd
 
 from lipsync.layout import Layout
 
-COUNTS = ("videos", "processed", "up_to_date", "ok", "rejected", "skipped")
+COUNTS = ("videos", "processed", "up_to_date", "ok", "rejected", "skipped", "failed", "skipped_entries")
 INLINE_MARKDOWN_LIMIT = 1000  # characters; the Dagster UI shows shorter markdown in place
 PREVIEW_SIDE = 384  # pixels, the longer side of the preview behind "[Show Markdown]"
 
@@ -57,6 +57,10 @@ def report_batch(
         rate = summary[throughput_key] / max(summary["seconds"], 1e-9)
         meta[f"{throughput_key}_per_second"] = dg.MetadataValue.float(round(float(rate), 2))
     meta["rejections"] = dg.MetadataValue.md(_bullets(summary.get("rejections")) or "none")
+    if summary.get("failures"):  # machine faults (out of memory, disk full): retried on the next run
+        meta["failures"] = dg.MetadataValue.md(_bullets(summary["failures"]))
+    if summary.get("skipped_reasons"):  # ingest: raw-folder entries passed over, by path
+        meta["skipped_entries_reasons"] = dg.MetadataValue.md(_bullets(summary["skipped_reasons"]))
     if summary.get("notes"):
         meta["notes"] = dg.MetadataValue.md(_bullets(summary["notes"]))
     if summary.get("data_version"):
@@ -64,7 +68,7 @@ def report_batch(
     if summary.get("manifest"):
         meta["manifest"] = dg.MetadataValue.path(summary["manifest"])
     counts = ", ".join(
-        f"{summary[k]} {k.replace('_', ' ')}" for k in ("processed", "up_to_date", "rejected") if k in summary
+        f"{summary[k]} {k.replace('_', ' ')}" for k in ("processed", "up_to_date", "rejected", "failed") if k in summary
     )
     description = f"This run's batch of {summary.get('videos', 0)} videos: {counts}."
     context.log_event(

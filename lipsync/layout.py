@@ -82,6 +82,11 @@ class Layout:
     def ingest_manifest(self) -> Path:
         return self.manifest("ingest")
 
+    @property
+    def ingest_skipped(self) -> Path:
+        """Entries of the raw folder the scan passed over, with their reasons (JSON list)."""
+        return self.ingest / "skipped.json"
+
     def ingest_record(self, video_id: str) -> Path:
         return self.record("ingest", video_id)
 

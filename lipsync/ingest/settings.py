@@ -12,7 +12,9 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class IngestSettings:
     """fps / sample_rate: output video frames and audio samples per second (from ``format``).
-    extensions: file suffixes scanned for (case-insensitive). min_frames: shorter clips (at
+    extensions: file suffixes scanned for (case-insensitive). ignore_names: file and folder
+    names the scan passes over, like any name starting with ``.`` (NAS and OS folders such as
+    ``@eaDir``, ``$RECYCLE.BIN``); each is listed in ``skipped.json``. min_frames: shorter clips (at
     ``fps``) are rejected. max_side: larger frames are downscaled to this longest side.
     crf / preset / encoder_threads: x264 settings of the normalised video (the thread count is
     fixed because x264's bytes depend on it). workers: files normalised in parallel.
@@ -23,6 +25,7 @@ class IngestSettings:
     fps: int
     sample_rate: int
     extensions: tuple[str, ...]
+    ignore_names: tuple[str, ...]
     min_frames: int
     max_side: int
     crf: int

@@ -17,6 +17,7 @@ from lipsync.atomic import atomic_path, write_npy, write_npz
 from lipsync.config import Params, section_hash
 from lipsync.faces.crop import crop_faces
 from lipsync.faces.track import AmbiguousFaceError, NoFaceError, present_runs, track_faces
+from lipsync.faults import machine_fault
 from lipsync.layout import Layout
 from lipsync.media.probe import MediaError
 from lipsync.media.reader import read_frames
@@ -69,6 +70,8 @@ def faces_one(video_id: str, params: Params, layout: Layout) -> dict:
         frames = read_frames(layout.normalised_video(video_id))  # (T, H, W, 3)
         tracks = track_faces(frames, params.faces.tracker, params.faces.detector)
     except (NoFaceError, AmbiguousFaceError, MediaError) as exc:
+        if machine_fault(exc):  # out of memory while decoding: the runner records it as failed
+            raise
         return {"status": rec.REJECTED, "reason": str(exc)}
     window = params.format.sync_window
     runs = present_runs(tracks.present, 1)

@@ -2,19 +2,23 @@
 
 Outputs (see :class:`lipsync.layout.Layout`): ``videos/<id>.mp4`` (25 fps H.264),
 ``audio/<id>.wav`` (16 kHz mono), ``records/<id>.json`` and ``manifest.parquet`` with a
-status and a reason for every file found, rejected ones included.
+status and a reason for every file found, rejected ones included, and ``skipped.json``:
+every entry of the raw folder the scan passed over (:mod:`lipsync.ingest.scan`, and
+byte-identical copies), with its reason.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
-from lipsync.config import Params, section_hash
+from lipsync.atomic import write_json
+from lipsync.config import Params, section_hash, to_mapping
+from lipsync.faults import machine_fault
 from lipsync.ingest.alignment import LengthMismatch
 from lipsync.ingest.normalise import normalise_video
-from lipsync.ingest.scan import RawVideo, scan_raw_videos
+from lipsync.ingest.scan import RawVideo, SkippedEntry, scan_raw_videos
 from lipsync.layout import Layout
 from lipsync.media.probe import MediaError, probe
 from lipsync.stages import records as rec
@@ -31,21 +35,39 @@ COLUMNS = (
 
 @writes_data
 def run(params: Params, layout: Layout, video_ids: list[str] | None = None, progress: bool = False) -> dict:
-    """Ingest the raw videos (only ``video_ids`` if given; all otherwise). Returns a summary."""
-    return run_per_video(INGEST, params, layout, video_ids, progress)
+    """Ingest the raw videos (only ``video_ids`` if given; all otherwise) and write the list of
+    skipped entries (the whole scan's). Returns a summary."""
+    sources, skipped, other_files = scan_sources(params, layout)
+    summary = run_per_video(replace(INGEST, sources=lambda *_: sources), params, layout, video_ids, progress)
+    return summary | _write_skipped(skipped, layout) | {"other_files": other_files}
 
 
 def raw_sources(params: Params, layout: Layout) -> dict[str, dict]:
-    """Every file under ``paths.raw_videos`` with a video extension, by content id (the first
-    path of each content; byte-identical copies are logged and ingested once)."""
+    """Every file under ``paths.raw_videos`` with a video extension, by content id."""
+    return scan_sources(params, layout)[0]
+
+
+def scan_sources(params: Params, layout: Layout) -> tuple[dict[str, dict], list[SkippedEntry], int]:
+    """The raw sources by content id (the first path of each content), every entry passed over
+    (the scan's: hidden, linked, unreadable...; and byte-identical copies, ingested once) and
+    how many files have no video extension."""
+    scan = scan_raw_videos(layout.raw_videos, params.ingest.extensions, params.ingest.ignore_names)
     by_id: dict[str, dict] = {}
-    for video in scan_raw_videos(layout.raw_videos, params.ingest.extensions):
+    skipped = list(scan.skipped)
+    for video in scan.videos:
         if video.video_id in by_id:
-            log.warning("ingest: %s has the same content as %s; ingested once", video.relative,
-                        by_id[video.video_id]["source"])  # fmt: skip
+            skipped.append(SkippedEntry(video.relative, f"same content as {by_id[video.video_id]['source']}"))
             continue
         by_id[video.video_id] = _source(video)
-    return by_id
+    return by_id, skipped, scan.other_files
+
+
+def _write_skipped(skipped: list[SkippedEntry], layout: Layout) -> dict:
+    """Log and save (``skipped.json``) every skipped entry; their count and reasons for the summary."""
+    for entry in skipped:
+        log.warning("ingest: skipped %s: %s", entry.relative, entry.reason)
+    write_json(layout.ingest_skipped, [{"source": e.relative, "reason": e.reason} for e in skipped])
+    return {"skipped_entries": len(skipped), "skipped_reasons": {e.relative: e.reason for e in skipped}}
 
 
 def new_video_ids(params: Params, layout: Layout, known: set[str]) -> list[str]:
@@ -61,8 +83,10 @@ def _source(video: RawVideo) -> dict:
 
 
 def _fingerprint(params: Params, source: dict) -> str:
-    """Ingest params and where the file is (a moved file is recorded again under its new path)."""
-    return section_hash((params.ingest, source["source"]))
+    """Ingest params and where the file is (a moved file is recorded again under its new path).
+    ``ignore_names`` only decides what the scan reads, so it is left out."""
+    settings = {k: v for k, v in to_mapping(params.ingest).items() if k != "ignore_names"}
+    return section_hash((settings, source["source"]))
 
 
 def _process(video_id: str, source: dict, params: Params, layout: Layout) -> dict:
@@ -98,7 +122,7 @@ def ingest_one(source: dict, params: Params, layout: Layout) -> dict:
     try:
         info = probe(Path(source["path"]))
     except MediaError as exc:
-        return {**record, "status": rec.REJECTED, "reason": str(exc)}
+        return _rejected(record, exc)
     record.update(container=info.container.split(",")[0], duration_s=info.duration_s, source_fps=info.fps,
                   variable_frame_rate=info.variable_frame_rate, width=info.width, height=info.height,
                   audio_streams=info.audio_streams, source_sample_rate=info.sample_rate)  # fmt: skip
@@ -111,9 +135,17 @@ def ingest_one(source: dict, params: Params, layout: Layout) -> dict:
     except LengthMismatch as exc:  # names the file and the stage: the fix is the user's, not ours
         return {**record, "status": rec.REJECTED, "reason": f"{STAGE}: {source['source']}: {exc}"}
     except MediaError as exc:
-        return {**record, "status": rec.REJECTED, "reason": str(exc)}
+        return _rejected(record, exc)
     return {**record, "status": rec.OK, "notes": list(out.notes), "frames": out.frames, "fps": params.ingest.fps,
             "out_width": out.width, "out_height": out.height}  # fmt: skip
+
+
+def _rejected(record: dict, exc: MediaError) -> dict:
+    """The record of a bad file; an error that is a machine fault (out of memory, disk full...)
+    behind the media error is raised instead, for the runner to record the video as failed."""
+    if machine_fault(exc):
+        raise exc
+    return {**record, "status": rec.REJECTED, "reason": str(exc)}
 
 
 def _validate(info, params: Params) -> str:

@@ -5,8 +5,11 @@ videos come from (``sources``), what makes a result stale (``fingerprint``), and
 video is processed (``process``). :func:`run_per_video` does the rest the same way for all:
 
 - picks the videos (all known, or the ids asked for; unknown ids are logged and skipped),
-- skips videos whose record holds the same fingerprint and whose outputs exist,
+- skips videos whose record holds the same fingerprint and whose outputs exist (a
+  ``failed`` record never counts as done, nor a ``skipped`` one whose upstream is now ok),
 - records a video whose upstream was not ok as ``skipped`` with the upstream reason,
+- records a video whose processing hit a machine fault (out of memory, disk full, too many
+  open files: :mod:`lipsync.faults`) as ``failed`` with the error, and goes on,
 - processes the rest (in ``workers`` processes), one record and one log line per video,
 - removes outputs of videos that are gone, rebuilds the Parquet manifest from the records,
 - returns one summary: counts, rejections and notes by source file, seconds, data version.
@@ -27,6 +30,7 @@ from pathlib import Path
 
 from lipsync.atomic import remove_stale_temporaries
 from lipsync.config import Params
+from lipsync.faults import describe, machine_fault
 from lipsync.layout import PER_VIDEO_OUTPUTS, Layout
 from lipsync.stages import records as rec
 
@@ -76,7 +80,7 @@ def run_per_video(
     sources = stage.sources(params, layout)
     wanted = _wanted(stage.name, sources, video_ids)
     fingerprints = {v: stage.fingerprint(params, sources[v]) for v in wanted}
-    todo = [v for v in wanted if not _current(stage.name, layout, v, fingerprints[v])]
+    todo = [v for v in wanted if not _current(stage.name, layout, v, fingerprints[v], sources[v])]
     job = functools.partial(_job, stage.name, stage.process, sources, fingerprints, params, layout)
     workers = stage.workers(params) if stage.workers else 1
     with stage.context() if stage.context else contextlib.nullcontext():
@@ -98,7 +102,10 @@ def run_per_video(
         "ok": int((selected.status == rec.OK).sum()),
         "rejected": int((selected.status == rec.REJECTED).sum()),
         "skipped": int((selected.status == rec.SKIPPED).sum()),
+        "failed": int((selected.status == rec.FAILED).sum()),
+        "success": not (selected.status == rec.FAILED).any(),  # the CLI exits 1, so `dvc repro` retries
         "rejections": {_label(r): r.reason for r in selected.itertuples() if r.status == rec.REJECTED},
+        "failures": {_label(r): r.reason for r in selected.itertuples() if r.status == rec.FAILED},
         "notes": {_label(r): r.notes for r in selected.itertuples() if r.notes},
         "seconds": round(time.perf_counter() - started, 3),
         "data_version": rec.data_version(records),
@@ -129,8 +136,10 @@ def _wanted(name: str, sources: dict[str, dict], video_ids: list[str] | None) ->
     return sorted(set(video_ids) & set(sources))
 
 
-def _current(name: str, layout: Layout, video_id: str, fingerprint: str) -> bool:
+def _current(name: str, layout: Layout, video_id: str, fingerprint: str, source: dict) -> bool:
     record = rec.read_record(layout.record(name, video_id))
+    if record and record["status"] == rec.SKIPPED and source.get("status", rec.OK) == rec.OK:
+        return False  # its upstream failed before and is ok now (the upstream fingerprint is the same)
     outputs: tuple[Path, ...] = (
         layout.per_video_outputs(name, video_id) if record and record["status"] == rec.OK else ()
     )
@@ -146,9 +155,23 @@ def _job(name: str, process: Process, sources: dict, fingerprints: dict, params:
     if source.get("status", rec.OK) != rec.OK:
         record |= {"status": rec.SKIPPED, "reason": f"not ingested: {source.get('reason', '')}"}
     else:
-        record |= process(video_id, source, params, layout)
+        record |= _process_or_fail(name, process, video_id, source, params, layout)
     rec.save_record(layout.record(name, video_id), record)
     return record
+
+
+def _process_or_fail(name: str, process: Process, video_id: str, source: dict, params: Params,
+                     layout: Layout) -> dict:  # fmt: skip
+    """``process``'s record fields, or a ``failed`` record when the machine was at fault
+    (any other exception is a bug and propagates)."""
+    try:
+        return process(video_id, source, params, layout)
+    except Exception as exc:
+        fault = machine_fault(exc)
+        if fault is None:
+            raise
+        reason = f"{name} failed on {source.get('source') or video_id}, retried on the next run: {describe(fault)}"
+        return {"status": rec.FAILED, "reason": reason}
 
 
 def _label(row) -> str:

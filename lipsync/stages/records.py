@@ -3,7 +3,10 @@
 Every per-video stage (``ingest``, ``faces``, ``mel``) writes ``records/<video_id>.json``
 beside its outputs and rebuilds its Parquet manifest from the records. A record whose
 fingerprint (stage params + input identity) still matches means the video is up to date,
-which is what makes the stages incremental under both Dagster and DVC.
+which is what makes the stages incremental under both Dagster and DVC. Statuses: ``ok``;
+``rejected`` (the file is bad: kept, not retried while its fingerprint holds); ``skipped``
+(its upstream record is not ok); ``failed`` (the machine was at fault, e.g. out of memory:
+never up to date, so the next run processes the video again).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ log = logging.getLogger("lipsync")
 OK = "ok"
 REJECTED = "rejected"
 SKIPPED = "skipped"
+FAILED = "failed"
 
 
 def read_record(path: Path) -> dict | None:
@@ -36,7 +40,10 @@ def read_record(path: Path) -> dict | None:
 
 
 def is_current(record: dict | None, fingerprint: str, outputs: Iterable[Path] = ()) -> bool:
-    return bool(record) and record.get("fingerprint") == fingerprint and all(p.exists() for p in outputs)
+    """Whether ``record`` holds ``fingerprint`` and its ``outputs`` exist; a failed one never is."""
+    if not record or record.get("status") == FAILED:
+        return False
+    return record.get("fingerprint") == fingerprint and all(p.exists() for p in outputs)
 
 
 def data_version(records: Iterable[dict]) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import json
 from fractions import Fraction
 
 import av
@@ -10,6 +12,7 @@ import pandas as pd
 import pytest
 import soundfile
 
+from lipsync.media.probe import MediaError
 from lipsync.media.reader import read_frames
 from lipsync.media.writer import write_mp4
 from lipsync.stages import ingest
@@ -125,3 +128,99 @@ def test_removed_video_is_pruned(raw_project):
     ingest.run(raw_project.params, raw_project.layout)
     assert list(manifest(raw_project).index) == ["a.mp4"]
     assert len(list((raw_project.layout.ingest / "videos").glob("*.mp4"))) == 1
+
+
+def test_skipped_entries_are_listed_with_reasons_and_counted(raw_project):
+    raw = raw_project.layout.raw_videos
+    (raw / "alice").mkdir(parents=True)
+    write(raw / "alice" / "a.mp4")
+    (raw / "alice" / "copy.mp4").write_bytes((raw / "alice" / "a.mp4").read_bytes())
+    (raw / ".Trash-1000" / "files").mkdir(parents=True)
+    (raw / ".Trash-1000" / "files" / "old.mp4").write_bytes(b"deleted")
+    (raw / "@eaDir").mkdir()
+    (raw / "gone.mp4").symlink_to(raw / "nowhere.mp4")
+    (raw / "link").symlink_to(raw / "alice")
+    (raw / "alice" / "a.txt").write_text("transcript")
+    summary = ingest.run(raw_project.params, raw_project.layout)
+    assert summary["ok"] == 1 and summary["rejected"] == 0 and summary["skipped_entries"] == 5
+    assert summary["other_files"] == 1
+    listed = {e["source"]: e["reason"] for e in json.loads(raw_project.layout.ingest_skipped.read_text())}
+    assert listed == summary["skipped_reasons"]
+    assert listed["alice/copy.mp4"] == "same content as alice/a.mp4"
+    assert listed[".Trash-1000"].startswith("hidden or system folder")
+    assert listed["@eaDir"].startswith("hidden or system folder")
+    assert listed["gone.mp4"].startswith("dangling link")
+    assert listed["link"].startswith("symlinked folder, not followed")
+    assert list(manifest(raw_project).index) == ["alice/a.mp4"]
+
+
+def fail_once(monkeypatch, error, name):
+    """Make ``ingest``'s probe (the first decode of a file) raise ``error()`` once, on ``name``;
+    returns the names probed."""
+    calls = []
+
+    def probe(path):
+        calls.append(path.name)
+        if path.name == name and calls.count(name) == 1:
+            raise error()
+        return real_probe(path)
+
+    real_probe = ingest.probe
+    monkeypatch.setattr(ingest, "probe", probe)
+    return calls
+
+
+def av_disk_full():
+    """Raise what the media layer raises when FFmpeg reports ENOSPC: a MediaError over the av error."""
+    try:
+        av.error.err_check(-errno.ENOSPC)
+    except av.error.FFmpegError as exc:
+        raise MediaError(f"truncated or corrupt video data: {exc}") from None
+
+
+@pytest.mark.parametrize(
+    ("error", "said"),
+    [
+        (lambda: MemoryError("cannot allocate 2 GB"), "MemoryError: cannot allocate 2 GB"),
+        (lambda: OSError(errno.ENOSPC, "No space left on device"), "No space left on device"),
+        (av_disk_full, "No space left on device"),
+    ],
+)
+def test_a_machine_fault_is_recorded_as_failed_and_retried_while_a_corrupt_file_stays_rejected(
+    raw_project, monkeypatch, error, said
+):
+    raw = raw_project.layout.raw_videos
+    write(raw / "good.mp4")
+    (raw / "corrupt.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 8)
+    calls = fail_once(monkeypatch, error, "corrupt.mp4")
+    first = ingest.run(raw_project.params, raw_project.layout)
+    table = manifest(raw_project)
+    assert first["failed"] == 1 and first["success"] is False and first["ok"] == 1
+    assert table.status["corrupt.mp4"] == "failed"
+    assert table.reason["corrupt.mp4"].startswith("ingest failed on corrupt.mp4, retried on the next run")
+    assert said in first["failures"]["corrupt.mp4"]
+
+    second = ingest.run(raw_project.params, raw_project.layout)
+    assert second["processed"] == 1 and second["failed"] == 0 and second["success"] is True
+    assert manifest(raw_project).status["corrupt.mp4"] == "rejected"
+
+    third = ingest.run(raw_project.params, raw_project.layout)
+    assert third["processed"] == 0 and third["rejected"] == 1  # a bad file is not retried
+    assert calls.count("corrupt.mp4") == 2
+
+
+def test_a_failed_good_file_is_accepted_on_the_next_run(raw_project, monkeypatch):
+    raw = raw_project.layout.raw_videos
+    write(raw / "good.mp4")
+    fail_once(monkeypatch, lambda: OSError(errno.EMFILE, "Too many open files"), "good.mp4")
+    assert ingest.run(raw_project.params, raw_project.layout)["failed"] == 1
+    again = ingest.run(raw_project.params, raw_project.layout)
+    assert again["processed"] == 1 and again["ok"] == 1 and again["failed"] == 0
+    assert raw_project.layout.normalised_video(manifest(raw_project).video_id["good.mp4"]).exists()
+
+
+def test_a_bug_is_not_taken_for_a_machine_fault(raw_project, monkeypatch):
+    write(raw_project.layout.raw_videos / "good.mp4")
+    fail_once(monkeypatch, lambda: ValueError("a bug"), "good.mp4")
+    with pytest.raises(ValueError, match="a bug"):
+        ingest.run(raw_project.params, raw_project.layout)
