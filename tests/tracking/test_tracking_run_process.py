@@ -16,6 +16,7 @@ from mlflow import MlflowClient
 
 from lipsync.tracking import TrainingRun, ensure_experiment, fail_orphaned_runs, open_tracking, tracking_uri
 from lipsync.tracking.run_process import HOST_TAG, PID_TAG, Terminated
+from tests.builders import dead_pid
 
 ROOT = Path(__file__).resolve().parents[2]
 TAGS = {"data_version": "sha256:feedbeef", "git_commit": None, "model_kind": "syncnet"}
@@ -44,12 +45,6 @@ def client(tmp_path, monkeypatch):
     for name in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI"):
         monkeypatch.delenv(name, raising=False)
     return MlflowClient(tracking_uri(tmp_path / "mlruns"), tracking_uri(tmp_path / "mlruns"))
-
-
-def dead_pid() -> int:
-    process = subprocess.Popen(["true"])
-    process.wait()  # reaped: the pid names no process
-    return process.pid
 
 
 def test_sigterm_ends_the_run_as_killed_and_the_process_as_the_signal_would(tmp_path, client):
