@@ -169,6 +169,7 @@ class TrainingRun:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        self._sigterm.hold()  # a SIGTERM now waits until the run is closed
         try:
             self._log_latest_images()
             if exc_type is None:

@@ -48,6 +48,7 @@ class SigtermAsException:
         self.previous: signal.Handlers | object | None = None
         self.installed = False
         self.received = False
+        self.held = False
         self._pid = os.getpid()
 
     def install(self) -> SigtermAsException:
@@ -60,6 +61,10 @@ class SigtermAsException:
         signal.signal(signal.SIGTERM, self._handle)
         self.installed = True
         return self
+
+    def hold(self) -> None:
+        """From now on a SIGTERM is only noted (the run is being closed), for :meth:`redeliver`."""
+        self.held = True
 
     def restore(self) -> None:
         if self.installed:
@@ -76,9 +81,9 @@ class SigtermAsException:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.raise_signal(signal.SIGTERM)
             return
-        if self.received:  # a second SIGTERM while the run is being closed
+        already, self.received = self.received, True
+        if already or self.held:  # a second SIGTERM, or one while the run is being closed
             return
-        self.received = True
         raise Terminated(f"SIGTERM received by process {self._pid} on {socket.gethostname()} during {self.what}")
 
 

@@ -111,3 +111,19 @@ def test_running_runs_whose_process_is_gone_are_marked_failed(tmp_path, client):
         == f"process {gone} on {host} is gone (killed without a chance to close the run); found by the test"
     )
     assert {client.get_run(r).info.status for r in (alive, elsewhere, untagged)} == {"RUNNING"}
+
+
+def test_sigterm_while_the_run_is_being_closed_waits_until_it_is(tmp_path, monkeypatch):
+    for name in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI"):
+        monkeypatch.delenv(name, raising=False)
+    mlruns = tmp_path / "mlruns"
+    client = open_tracking(mlruns)
+    experiment = ensure_experiment(client, "runs", mlruns)
+    seen = []
+    original = signal.signal(signal.SIGTERM, lambda signum, frame: seen.append(client.get_run(run.run_id).info.status))
+    try:
+        with TrainingRun(client, experiment, "closing", {}, TAGS) as run:
+            monkeypatch.setattr(run, "_log_latest_images", lambda: signal.raise_signal(signal.SIGTERM))
+        assert seen == ["FINISHED"]  # the finished training is closed as such, then the signal goes on
+    finally:
+        signal.signal(signal.SIGTERM, original)
