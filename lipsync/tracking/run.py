@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from mlflow import MlflowClient
-from mlflow.entities import Metric, Param, RunTag
+from mlflow.entities import Metric, Param, Run, RunTag
 from mlflow.exceptions import MlflowException
 from mlflow.utils.mlflow_tags import MLFLOW_GIT_COMMIT
 
@@ -142,12 +142,12 @@ class TrainingRun:
         for start in range(0, len(items), _PARAMS_PER_BATCH):
             self.client.log_batch(self.run_id, params=items[start : start + _PARAMS_PER_BATCH])
         self._constants_logged |= set(logged)
-        self._sigterm.install()
+        self._sigterm = SigtermAsException(f"run {self.run_name!r}").install()  # fresh for each entry
         kind = "resumed" if self.resumed else "started"
         log.info("run %s (%s) %s in experiment %s", self.run_name, self.run_id, kind, self.experiment_id)
         return self
 
-    def _reopen(self, run_id: str):
+    def _reopen(self, run_id: str) -> Run | None:
         """The run ``run_id`` set RUNNING again, its ``failure`` tag moved to ``previous_failure``;
         None when it is gone (deleted, or in another experiment)."""
         try:
