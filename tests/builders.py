@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -116,3 +117,10 @@ def write_clip(path, frames=None, seconds=1.0, audio=True, fps=25) -> None:
     write_mp4(
         path, frames, fps, tone(len(frames) / fps) if audio else None, 16000, crf=23, threads=1, preset="ultrafast"
     )
+
+
+def dead_pid() -> int:
+    """The pid of a process that has ended and been reaped: it names no process now."""
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return process.pid

@@ -13,8 +13,11 @@ stage, its code (the registry's ``code`` paths), the shard data version and the 
 takes as ``inputs``. :meth:`finished` returns the previous result when that fingerprint is
 unchanged (nothing is trained or registered again, so the registry keeps one version per
 distinct training). On entry the checkpoints are kept only when they were written for the
-fingerprint (so a killed run resumes and a changed one starts afresh), and the MLflow run
-opens with those params under their ``params.yaml`` names. Inside the block the stage
+fingerprint (so a killed run resumes and a changed one starts afresh), runs of the stage left
+RUNNING by a process that is gone are marked FAILED, and the MLflow run opens with those
+params under their ``params.yaml`` names: the run the kept checkpoints were written by (its
+id is in the checkpoints' ``fingerprint.json``), reopened so one training keeps one run, or
+a new one. Inside the block the stage
 calls its trainer one way down, with :attr:`source` (shards, views, timing, seed) and
 :attr:`setup` (files, device, tracking callbacks). :meth:`register` logs the final
 checkpoint, the metrics file and the model, registered under the stage's model name. On
@@ -38,6 +41,7 @@ from lipsync.config import Params, section_hash, select_sections
 from lipsync.layout import Layout
 from lipsync.stages.registry import stage as registry_entry
 from lipsync.training.distributed import setup as device_setup
+from lipsync.training.state import PATTERN as CHECKPOINT_PATTERN
 from lipsync.training.task import Callbacks, RunPaths, RunSetup, ShardSource, TrainingSummary
 from lipsync.training.windows import WindowGeometry
 
@@ -112,19 +116,23 @@ class TrainingStage:
         return registered_version_exists(open_tracking(self.layout.mlruns), ref)
 
     def __enter__(self) -> TrainingStage:
-        from lipsync.tracking import TrainingRun, ensure_experiment, git_commit, open_tracking
+        from lipsync.tracking import TrainingRun, ensure_experiment, fail_orphaned_runs, git_commit, open_tracking
 
         self.started = time.perf_counter()
         verify_split_shards(self.layout, ("train", "test"), self.params.shards.verify_sha256, self.name)
         tracked = self.tracked
-        paths = self._run_paths()
+        paths, resume_run_id = self._run_paths()
         client = open_tracking(self.layout.mlruns)
         experiment = ensure_experiment(client, self.name, self.layout.mlruns)
+        fail_orphaned_runs(client, experiment, f"the next start of stage {self.name}")
         tags = {"data_version": self.data_version, "git_commit": git_commit(self.layout.root), "model_kind": self.name,
                 "code_version": self.code_version}  # fmt: skip
         tags |= {f"input.{key}": _describe(ref) for key, ref in self.inputs.items()}
         self.experiment = experiment
-        self.run = TrainingRun(client, experiment, f"{self.name}-{self.fingerprint[:8]}", tracked, tags).__enter__()
+        run_name = f"{self.name}-{self.fingerprint[:8]}"
+        self.run = TrainingRun(client, experiment, run_name, tracked, tags, resume_run_id).__enter__()
+        marker = {"fingerprint": self.fingerprint, "run_id": self.run.run_id}
+        write_json(self.layout.checkpoints_fingerprint(self.name), marker)
         every_checkpoint = self.params.tracking.checkpoints == "every"
         hooks = self.run.hooks(constants=eval_constants(), every_checkpoint=every_checkpoint).as_kwargs()
         hooks["on_eval"] = self._keeping_grid(hooks["on_eval"])
@@ -183,17 +191,20 @@ class TrainingStage:
             self.result["seconds"] = round(time.perf_counter() - self.started, 1)
             write_json(self.layout.model_result(self.name), self.result)
 
-    def _run_paths(self) -> RunPaths:
-        """Checkpoint and log paths; checkpoints written for another fingerprint are cleared."""
+    def _run_paths(self) -> tuple[RunPaths, str | None]:
+        """Checkpoint and log paths, and the MLflow run id the kept checkpoints were written by
+        (None when there are none); checkpoints written for another fingerprint are cleared."""
         folder, marker = self.layout.checkpoints(self.name), self.layout.checkpoints_fingerprint(self.name)
-        if folder.exists() and (
-            not marker.exists() or json.loads(marker.read_text()).get("fingerprint") != self.fingerprint
-        ):
+        written_for = json.loads(marker.read_text()) if marker.exists() else {}
+        if folder.exists() and written_for.get("fingerprint") != self.fingerprint:
             shutil.rmtree(folder)
+            written_for = {}
         folder.mkdir(parents=True, exist_ok=True)
-        write_json(marker, {"fingerprint": self.fingerprint})
+        write_json(marker, written_for | {"fingerprint": self.fingerprint})
         self.layout.training_logs(self.name).mkdir(parents=True, exist_ok=True)
-        return RunPaths(folder, self.layout.training_log(self.name), self.layout.training_metrics(self.name))
+        paths = RunPaths(folder, self.layout.training_log(self.name), self.layout.training_metrics(self.name))
+        resumable = any(folder.glob(CHECKPOINT_PATTERN))
+        return paths, written_for.get("run_id") if resumable else None
 
     def _keeping_grid(self, on_eval):
         """Also keep the latest sample grid as a PNG on disk (the Dagster asset shows it)."""

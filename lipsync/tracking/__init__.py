@@ -8,6 +8,7 @@ version, run id), never as "the latest".
 |---|---|
 | ``store`` | :func:`open_tracking`, :func:`ensure_experiment` (tagged), :func:`tracking_uri`, :func:`artifact_root` |
 | ``run`` | :class:`TrainingRun` (params, tags, metrics, images, checkpoints) and its :class:`TrainingHooks` |
+| ``run_process`` | SIGTERM ends a run as KILLED; :func:`fail_orphaned_runs` closes runs whose process is gone |
 | ``logged_model`` | :func:`log_pytorch_model` (pt2 + state dict, registered, described), :func:`load_state_dict` |
 | ``model_ref`` | :class:`ModelRef`, the serialisable identity of a registered version |
 | ``registry`` | :func:`set_alias`, :func:`get_alias`, :func:`resolve_model_uri`, :func:`compare_versions` |
@@ -49,6 +50,7 @@ __getattr__, __dir__ = lazy_exports(
         "artifact_root": "lipsync.tracking.store",
         "compare_versions": "lipsync.tracking.registry",
         "ensure_experiment": "lipsync.tracking.store",
+        "fail_orphaned_runs": "lipsync.tracking.run_process",
         "experiment_url": "lipsync.tracking.ui_links",
         "flatten_params": "lipsync.tracking.flat_params",
         "get_alias": "lipsync.tracking.registry",

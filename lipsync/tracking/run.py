@@ -1,10 +1,14 @@
 """Record one training run in MLflow: params, tags, per-step metrics, images, checkpoints, models.
 
 :class:`TrainingRun` is a context manager around one MLflow run. Entering creates the run
-with flattened params and provenance tags; leaving logs the latest sample grids as image
-series and marks the run FINISHED, or FAILED (KILLED on Ctrl-C) with the error kept in the
-``failure`` tag when the block raised. Training loops do not import MLflow: they take the
-three callbacks of :meth:`TrainingRun.hooks`.
+with flattened params, provenance tags and the process that runs it (``process.pid``,
+``process.host``); leaving logs the latest sample grids as image series and marks the run
+FINISHED, or FAILED (KILLED on Ctrl-C or SIGTERM) with the error kept in the ``failure`` tag
+when the block raised. While the run is open SIGTERM ends it as KILLED, then reaches the
+handler that was there before (see :mod:`lipsync.tracking.run_process`). Given
+``resume_run_id``, entering reopens that run (RUNNING again) so a resumed training continues
+its metrics on one run. Training loops do not import MLflow: they take the three callbacks
+of :meth:`TrainingRun.hooks`.
 
     with TrainingRun(client, experiment_id, "syncnet-w64", params, tags) as run:
         train_expert(..., callbacks=Callbacks(**run.hooks(constants={"pairs"}).as_kwargs()))
@@ -35,13 +39,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from mlflow import MlflowClient
-from mlflow.entities import Metric, Param, RunTag
+from mlflow.entities import Metric, Param, Run, RunTag
 from mlflow.exceptions import MlflowException
 from mlflow.utils.mlflow_tags import MLFLOW_GIT_COMMIT
 
 from lipsync.tracking.flat_params import flatten_params
 from lipsync.tracking.logged_model import InputExample, ModelFacts, log_pytorch_model
 from lipsync.tracking.model_ref import ModelRef
+from lipsync.tracking.run_process import FAILURE_TAG, SigtermAsException, Terminated, process_tags
 
 if TYPE_CHECKING:
     from torch import nn
@@ -85,7 +90,9 @@ class TrainingRun:
 
     ``params``: nested mapping or dataclass, logged as flat ``"a.b.c"`` keys. ``tags`` must
     hold ``data_version`` (the shard manifest hash), ``git_commit`` (None outside git: then
-    not logged) and ``model_kind``; further tags are logged as given.
+    not logged) and ``model_kind``; further tags are logged as given. ``resume_run_id``: a
+    run of this experiment to continue (:attr:`resumed` says whether it could be); when it is
+    no longer in the store a new run starts, and the log says so.
     """
 
     def __init__(
@@ -95,6 +102,7 @@ class TrainingRun:
         run_name: str,
         params: Mapping[str, Any] | Any,
         tags: Mapping[str, str | None],
+        resume_run_id: str | None = None,
     ) -> None:
         missing = [key for key in REQUIRED_TAGS if key not in tags]
         if missing:
@@ -106,8 +114,12 @@ class TrainingRun:
         self.tags = {key: str(value) for key, value in tags.items() if value is not None}
         if "git_commit" in self.tags:
             self.tags[MLFLOW_GIT_COMMIT] = self.tags["git_commit"]  # shown as "Git commit" in the UI
+        self.resume_run_id = resume_run_id
+        self.resumed = False
         self._run_id: str | None = None
+        self._sigterm = SigtermAsException(f"run {run_name!r}")
         self._started = time.perf_counter()
+        self._elapsed_before = 0.0  # seconds the reopened run had logged before
         self._stamped: set[int] = set()  # steps that have their elapsed seconds
         self._constants_logged: set[str] = set()
         self._latest_images: dict[str, tuple[int, np.ndarray]] = {}
@@ -119,26 +131,58 @@ class TrainingRun:
         return self._run_id
 
     def __enter__(self) -> TrainingRun:
-        run = self.client.create_run(self.experiment_id, run_name=self.run_name, tags=self.tags)
-        self._run_id = run.info.run_id
-        items = [Param(key, value) for key, value in self.params.items()]
+        tags = self.tags | process_tags()
+        logged: Mapping[str, str] = {}
+        if self.resume_run_id is not None and (previous := self._reopen(self.resume_run_id)) is not None:
+            self._run_id, self.resumed, logged = previous.info.run_id, True, previous.data.params
+            self.client.log_batch(self.run_id, tags=[RunTag(key, value) for key, value in tags.items()])
+        else:
+            self._run_id = self.client.create_run(self.experiment_id, run_name=self.run_name, tags=tags).info.run_id
+        items = [Param(key, value) for key, value in self.params.items() if key not in logged]
         for start in range(0, len(items), _PARAMS_PER_BATCH):
             self.client.log_batch(self.run_id, params=items[start : start + _PARAMS_PER_BATCH])
-        log.info("run %s (%s) started in experiment %s", self.run_name, self.run_id, self.experiment_id)
+        self._constants_logged |= set(logged)
+        self._sigterm = SigtermAsException(f"run {self.run_name!r}").install()  # fresh for each entry
+        kind = "resumed" if self.resumed else "started"
+        log.info("run %s (%s) %s in experiment %s", self.run_name, self.run_id, kind, self.experiment_id)
         return self
+
+    def _reopen(self, run_id: str) -> Run | None:
+        """The run ``run_id`` set RUNNING again, its ``failure`` tag moved to ``previous_failure``;
+        None when it is gone (deleted, or in another experiment)."""
+        try:
+            run = self.client.get_run(run_id)
+        except MlflowException as error:
+            log.warning("run %s: cannot resume MLflow run %s (%s); starting a new run", self.run_name, run_id, error)
+            return None
+        if run.info.lifecycle_stage != "active" or run.info.experiment_id != self.experiment_id:
+            log.warning("run %s: MLflow run %s to resume is deleted or in another experiment; starting a new run",
+                        self.run_name, run_id)  # fmt: skip
+            return None
+        self.client.update_run(run_id, status="RUNNING")
+        if FAILURE_TAG in run.data.tags:
+            self.client.set_tag(run_id, "previous_failure", run.data.tags[FAILURE_TAG])
+            self.client.delete_tag(run_id, FAILURE_TAG)
+        self._elapsed_before = float(run.data.metrics.get(ELAPSED, 0.0))
+        return run
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self._log_latest_images()
-        if exc_type is None:
-            status = "FINISHED"
-        else:
-            status = "KILLED" if issubclass(exc_type, KeyboardInterrupt) else "FAILED"
-            failure = f"{exc_type.__name__}: {exc}"[:_FAILURE_TEXT_LIMIT]
-            self.client.log_batch(self.run_id, tags=[RunTag("failure", failure)])
-        self.client.set_terminated(self.run_id, status)
-        log.info("run %s (%s) %s", self.run_name, self.run_id, status)
+        self._sigterm.hold()  # a SIGTERM now waits until the run is closed
+        try:
+            self._log_latest_images()
+            if exc_type is None:
+                status = "FINISHED"
+            else:
+                status = "KILLED" if issubclass(exc_type, (KeyboardInterrupt, Terminated)) else "FAILED"
+                failure = f"{exc_type.__name__}: {exc}"[:_FAILURE_TEXT_LIMIT]
+                self.client.log_batch(self.run_id, tags=[RunTag(FAILURE_TAG, failure)])
+            self.client.set_terminated(self.run_id, status)
+            log.info("run %s (%s) %s", self.run_name, self.run_id, status)
+        finally:
+            self._sigterm.restore()
+        self._sigterm.redeliver()  # the previous handler decides: the default one ends the process
 
     def log_metrics(self, step: int, metrics: Mapping[str, float]) -> None:
         """Log ``{name: value}`` at ``step``; tensors and numpy scalars are converted with float()."""
@@ -177,10 +221,11 @@ class TrainingRun:
             self._constants_logged |= set(new)
 
     def log_elapsed(self, step: int) -> None:
-        """``train/elapsed_seconds`` at ``step`` (once per step): seconds since the hooks were made."""
+        """``train/elapsed_seconds`` at ``step`` (once per step): seconds since the hooks were made,
+        plus those a reopened run had logged before."""
         if step not in self._stamped:
             self._stamped.add(step)
-            self.log_metrics(step, {ELAPSED: time.perf_counter() - self._started})
+            self.log_metrics(step, {ELAPSED: self._elapsed_before + time.perf_counter() - self._started})
 
     def log_file(self, path: Path, artifact_path: str | None = None) -> str:
         """Copy file ``path`` into the run's artifacts under ``artifact_path``; returns its artifact path."""

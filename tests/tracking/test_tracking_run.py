@@ -172,3 +172,41 @@ def test_interrupted_run_is_marked_killed(store):
         with TrainingRun(store.client, store.experiment_id, "ctrl-c", {}, TAGS) as run:
             raise KeyboardInterrupt
     assert store.client.get_run(run.run_id).info.status == "KILLED"
+
+
+def test_a_resumed_run_continues_on_the_same_mlflow_run(store):
+    """A training killed after a checkpoint and resumed keeps one run: metrics of both parts,
+    constants logged once, elapsed seconds counted on, FINISHED at the end."""
+    with pytest.raises(RuntimeError, match="killed"):
+        with TrainingRun(store.client, store.experiment_id, "resumable", {"seed": 7}, TAGS) as first:
+            hooks = first.hooks(constants={"pairs"})
+            hooks.on_metrics(1, {"loss": 1.0})
+            hooks.on_eval(1, {"loss": 0.5, "pairs": 16.0}, None)
+            raise RuntimeError("killed")
+    with TrainingRun(store.client, store.experiment_id, "resumable", {"seed": 7}, TAGS, first.run_id) as second:
+        hooks = second.hooks(constants={"pairs"})
+        hooks.on_metrics(2, {"loss": 0.5})
+        hooks.on_eval(2, {"loss": 0.25, "pairs": 16.0}, None)
+    assert second.resumed and second.run_id == first.run_id
+    run = store.client.get_run(first.run_id)
+    assert run.info.status == "FINISHED" and run.info.end_time is not None
+    assert "failure" not in run.data.tags and run.data.tags["previous_failure"] == "RuntimeError: killed"
+    assert run.data.params == {"seed": "7", "eval.pairs": "16"}
+    history = store.client.get_metric_history(first.run_id, "train/loss")
+    assert [(m.step, m.value) for m in history] == [(1, 1.0), (2, 0.5)]
+    elapsed = store.client.get_metric_history(first.run_id, "train/elapsed_seconds")
+    assert [m.step for m in elapsed] == [1, 2] and elapsed[0].value <= elapsed[1].value
+    assert len(store.client.search_runs([store.experiment_id], "attributes.run_name = 'resumable'")) == 1
+
+
+def test_resuming_a_run_gone_from_the_store_starts_a_new_one_and_says_so(store, caplog):
+    with TrainingRun(store.client, store.experiment_id, "deleted", {}, TAGS) as deleted:
+        pass
+    store.client.delete_run(deleted.run_id)
+    for missing in ("0" * 32, deleted.run_id):
+        with caplog.at_level("WARNING", logger="lipsync.tracking.run"):
+            with TrainingRun(store.client, store.experiment_id, "fresh", {}, TAGS, missing) as run:
+                pass
+        assert not run.resumed and run.run_id != missing
+        assert store.client.get_run(run.run_id).info.status == "FINISHED"
+        assert any(missing in m and "starting a new run" in m for m in caplog.messages)
