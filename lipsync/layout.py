@@ -87,6 +87,11 @@ class Layout:
         """Entries of the raw folder the scan passed over, with their reasons (JSON list)."""
         return self.ingest / "skipped.json"
 
+    @property
+    def ingest_prints(self) -> Path:
+        """Content prints of the raw files by their bytes' sha256 (a cache: JSON object)."""
+        return self.ingest / "content_prints.json"
+
     def ingest_record(self, video_id: str) -> Path:
         return self.record("ingest", video_id)
 

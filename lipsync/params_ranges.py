@@ -33,6 +33,10 @@ RANGES: tuple[tuple[str, str, float], ...] = (
     ("ingest.workers", ">=", 1),
     ("ingest.encoder_threads", ">=", 1),
     ("ingest.av_length_tolerance_s", ">=", 0),
+    ("ingest.duplicate_frames", ">=", 1),
+    ("ingest.duplicate_max_bits", ">=", 0),
+    ("ingest.duplicate_max_bits", "<=", 64),
+    ("ingest.duplicate_max_audio_db", ">=", 0),
     ("faces.detector.min_face_size", ">=", 12),  # P-Net's 12-px window
     ("faces.detector.scale_factor", ">", 0),
     ("faces.detector.scale_factor", "<", 1),

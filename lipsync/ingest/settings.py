@@ -20,7 +20,10 @@ class IngestSettings:
     fixed because x264's bytes depend on it). workers: files normalised in parallel.
     av_length_tolerance_s: audio and video lengths (s, audio measured from the first video
     frame) may differ by this much; both are then trimmed to the shorter, beyond it the file
-    is rejected."""
+    is rejected. duplicate_frames / duplicate_max_bits / duplicate_max_audio_db: the perceptual
+    print that catches re-encoded copies (:mod:`lipsync.ingest.duplicates`): pictures sampled
+    per file, their largest mean dHash distance (bits of 64) and the largest mean loudness
+    difference (dB) of two files taken for one content."""
 
     fps: int
     sample_rate: int
@@ -33,3 +36,6 @@ class IngestSettings:
     encoder_threads: int
     workers: int
     av_length_tolerance_s: float
+    duplicate_frames: int
+    duplicate_max_bits: float
+    duplicate_max_audio_db: float

@@ -2,13 +2,16 @@
 
 Outputs (see :class:`lipsync.layout.Layout`): ``videos/<id>.mp4`` (25 fps H.264),
 ``audio/<id>.wav`` (16 kHz mono), ``records/<id>.json`` and ``manifest.parquet`` with a
-status and a reason for every file found, rejected ones included, and ``skipped.json``:
-every entry of the raw folder the scan passed over (:mod:`lipsync.ingest.scan`, and
-byte-identical copies), with its reason.
+status and a reason for every file found, rejected and duplicate ones included, and
+``skipped.json``: every entry of the raw folder the scan passed over
+(:mod:`lipsync.ingest.scan`), with its reason. A file holding another's content (a byte copy,
+a remux, a re-encode: :mod:`lipsync.stages.ingest_duplicates`) is recorded as ``duplicate``
+with ``duplicate_of`` naming the original, and is not normalised nor used downstream.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -18,10 +21,11 @@ from lipsync.config import Params, section_hash, to_mapping
 from lipsync.faults import machine_fault
 from lipsync.ingest.alignment import LengthMismatch
 from lipsync.ingest.normalise import normalise_video
-from lipsync.ingest.scan import RawVideo, SkippedEntry, scan_raw_videos
+from lipsync.ingest.scan import ID_DIGITS, RawVideo, SkippedEntry, scan_raw_videos
 from lipsync.layout import Layout
 from lipsync.media.probe import MediaError, probe
 from lipsync.stages import records as rec
+from lipsync.stages.ingest_duplicates import mark_duplicates
 from lipsync.stages.per_video import PerVideoStage, run_per_video
 from lipsync.stages.writer_lock import writes_data
 
@@ -29,8 +33,9 @@ log = logging.getLogger("lipsync")
 STAGE = "ingest"
 COLUMNS = (
     "sha256", "container", "duration_s", "source_fps", "variable_frame_rate", "width", "height", "audio_streams",
-    "source_sample_rate", "frames", "fps", "out_width", "out_height",
+    "source_sample_rate", "frames", "fps", "out_width", "out_height", "duplicate_of",
 )  # fmt: skip
+DUPLICATE_SETTINGS = ("ignore_names", "duplicate_frames", "duplicate_max_bits", "duplicate_max_audio_db")
 
 
 @writes_data
@@ -38,6 +43,7 @@ def run(params: Params, layout: Layout, video_ids: list[str] | None = None, prog
     """Ingest the raw videos (only ``video_ids`` if given; all otherwise) and write the list of
     skipped entries (the whole scan's). Returns a summary."""
     sources, skipped, other_files = scan_sources(params, layout)
+    mark_duplicates(sources, params, layout)
     summary = run_per_video(replace(INGEST, sources=lambda *_: sources), params, layout, video_ids, progress)
     return summary | _write_skipped(skipped, layout) | {"other_files": other_files}
 
@@ -48,18 +54,21 @@ def raw_sources(params: Params, layout: Layout) -> dict[str, dict]:
 
 
 def scan_sources(params: Params, layout: Layout) -> tuple[dict[str, dict], list[SkippedEntry], int]:
-    """The raw sources by content id (the first path of each content), every entry passed over
-    (the scan's: hidden, linked, unreadable...; and byte-identical copies, ingested once) and
-    how many files have no video extension."""
+    """The raw sources by id, every entry the scan passed over (hidden, linked, unreadable...)
+    and how many files have no video extension. The id is the content id of the first path
+    holding those bytes; a byte-identical copy gets an id of its bytes and path, and
+    ``duplicate_of`` naming that first path."""
     scan = scan_raw_videos(layout.raw_videos, params.ingest.extensions, params.ingest.ignore_names)
     by_id: dict[str, dict] = {}
-    skipped = list(scan.skipped)
     for video in scan.videos:
         if video.video_id in by_id:
-            skipped.append(SkippedEntry(video.relative, f"same content as {by_id[video.video_id]['source']}"))
+            original = by_id[video.video_id]["source"]
+            video_id = hashlib.sha256(f"{video.sha256}:{video.relative}".encode()).hexdigest()[:ID_DIGITS]
+            copy = replace(video, video_id=video_id)
+            by_id[video_id] = _source(copy) | {"duplicate_of": original, "duplicate_reason": "a byte-identical copy"}
             continue
         by_id[video.video_id] = _source(video)
-    return by_id, skipped, scan.other_files
+    return by_id, list(scan.skipped), scan.other_files
 
 
 def _write_skipped(skipped: list[SkippedEntry], layout: Layout) -> dict:
@@ -83,9 +92,12 @@ def _source(video: RawVideo) -> dict:
 
 
 def _fingerprint(params: Params, source: dict) -> str:
-    """Ingest params and where the file is (a moved file is recorded again under its new path).
-    ``ignore_names`` only decides what the scan reads, so it is left out."""
-    settings = {k: v for k, v in to_mapping(params.ingest).items() if k != "ignore_names"}
+    """Ingest params and where the file is (a moved file is recorded again under its new path),
+    and the original a duplicate holds the content of. ``ignore_names`` only decides what the
+    scan reads and the duplicate thresholds only ``duplicate_of``, so they are left out."""
+    settings = {k: v for k, v in to_mapping(params.ingest).items() if k not in DUPLICATE_SETTINGS}
+    if source.get("duplicate_of"):
+        return section_hash((settings, source["source"], source["duplicate_of"], source["duplicate_reason"]))
     return section_hash((settings, source["source"]))
 
 
@@ -117,6 +129,8 @@ def ingest_one(source: dict, params: Params, layout: Layout) -> dict:
     """
     video_id = source["video_id"]
     record = {"sha256": source["sha256"], "notes": [], "reason": ""}
+    if source.get("duplicate_of"):
+        return _duplicate(record, source, layout)
     if source["escapes_root"]:
         return {**record, "status": rec.REJECTED, "reason": "path escapes the data root (refused, not read)"}
     try:
@@ -138,6 +152,17 @@ def ingest_one(source: dict, params: Params, layout: Layout) -> dict:
         return _rejected(record, exc)
     return {**record, "status": rec.OK, "notes": list(out.notes), "frames": out.frames, "fps": params.ingest.fps,
             "out_width": out.width, "out_height": out.height}  # fmt: skip
+
+
+def _duplicate(record: dict, source: dict, layout: Layout) -> dict:
+    """The record of a file holding ``duplicate_of``'s content; outputs it had as an original go."""
+    for path in layout.per_video_outputs(STAGE, source["video_id"]):
+        path.unlink(missing_ok=True)
+    reason = (
+        f"same content as {source['duplicate_of']} ({source['duplicate_reason']}): not used; the content "
+        f"goes to the split of {source['duplicate_of']}'s speaker only"
+    )
+    return {**record, "status": rec.DUPLICATE, "reason": reason, "duplicate_of": source["duplicate_of"]}
 
 
 def _rejected(record: dict, exc: MediaError) -> dict:

@@ -103,6 +103,7 @@ def run_per_video(
         "rejected": int((selected.status == rec.REJECTED).sum()),
         "skipped": int((selected.status == rec.SKIPPED).sum()),
         "failed": int((selected.status == rec.FAILED).sum()),
+        "duplicates": int((selected.status == rec.DUPLICATE).sum()),
         "success": not (selected.status == rec.FAILED).any(),  # the CLI exits 1, so `dvc repro` retries
         "rejections": {_label(r): r.reason for r in selected.itertuples() if r.status == rec.REJECTED},
         "failures": {_label(r): r.reason for r in selected.itertuples() if r.status == rec.FAILED},

@@ -6,7 +6,8 @@ fingerprint (stage params + input identity) still matches means the video is up 
 which is what makes the stages incremental under both Dagster and DVC. Statuses: ``ok``;
 ``rejected`` (the file is bad: kept, not retried while its fingerprint holds); ``skipped``
 (its upstream record is not ok); ``failed`` (the machine was at fault, e.g. out of memory:
-never up to date, so the next run processes the video again).
+never up to date, so the next run processes the video again); ``duplicate`` (ingest only: the
+same content as another file, named in ``duplicate_of``; not used downstream).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ OK = "ok"
 REJECTED = "rejected"
 SKIPPED = "skipped"
 FAILED = "failed"
+DUPLICATE = "duplicate"
 
 
 def read_record(path: Path) -> dict | None:

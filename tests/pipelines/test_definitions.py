@@ -66,11 +66,10 @@ def test_sensor_adds_a_partition_per_new_file_and_requests_one_run(tmp_path):
     assert {tags["dagster/asset_partition_range_start"], tags["dagster/asset_partition_range_end"]} == set(added)
     instance.add_dynamic_partitions(videos_partitions.name, list(added))
     assert evaluate().skip_reason.skip_message == "no new raw videos"
-    shutil.copyfile(raw / "a.mp4", raw / "copy_of_a.mp4")  # same content, same id: nothing new
-    assert evaluate().skip_reason.skip_message == "no new raw videos"
+    shutil.copyfile(raw / "a.mp4", raw / "copy_of_a.mp4")  # a copy: its own partition (a duplicate row)
     write(raw / "c.mp4", seconds=1.4)
     third = evaluate().dynamic_partitions_requests[0].partition_keys
-    assert len(third) == 1 and third[0] not in added
+    assert len(third) == 2 and not set(third) & set(added)
 
 
 def test_rejected_share_check_fails_above_the_threshold(raw_project):

@@ -142,16 +142,16 @@ def test_skipped_entries_are_listed_with_reasons_and_counted(raw_project):
     (raw / "link").symlink_to(raw / "alice")
     (raw / "alice" / "a.txt").write_text("transcript")
     summary = ingest.run(raw_project.params, raw_project.layout)
-    assert summary["ok"] == 1 and summary["rejected"] == 0 and summary["skipped_entries"] == 5
-    assert summary["other_files"] == 1
+    assert summary["ok"] == 1 and summary["rejected"] == 0 and summary["skipped_entries"] == 4
+    assert summary["other_files"] == 1 and summary["duplicates"] == 1  # the copy: a manifest row, not skipped
     listed = {e["source"]: e["reason"] for e in json.loads(raw_project.layout.ingest_skipped.read_text())}
     assert listed == summary["skipped_reasons"]
-    assert listed["alice/copy.mp4"] == "same content as alice/a.mp4"
     assert listed[".Trash-1000"].startswith("hidden or system folder")
     assert listed["@eaDir"].startswith("hidden or system folder")
     assert listed["gone.mp4"].startswith("dangling link")
     assert listed["link"].startswith("symlinked folder, not followed")
-    assert list(manifest(raw_project).index) == ["alice/a.mp4"]
+    assert sorted(manifest(raw_project).index) == ["alice/a.mp4", "alice/copy.mp4"]
+    assert manifest(raw_project).loc["alice/copy.mp4"].duplicate_of == "alice/a.mp4"
 
 
 def fail_once(monkeypatch, error, name):
