@@ -24,8 +24,9 @@ FIGURES = {"frames": "frames", "duration_seconds": "duration_s", "width": "width
 )
 def ingest(context: dg.AssetExecutionContext, lipsync: LipsyncProject) -> dg.MaterializeResult:
     """Probe, validate and normalise each raw video (25 fps H.264, 16 kHz mono wav) and record
-    a status and a reason per file in `manifest.parquet`, and every raw-folder entry passed over
-    (hidden, linked, unreadable, duplicate) in `skipped.json`. One partition per video."""
+    a status and a reason per file in `manifest.parquet` (a copy, remux or re-encode of another
+    file: `duplicate`, naming the original), and every raw-folder entry passed over (hidden,
+    linked, unreadable) in `skipped.json`. One partition per video."""
     project = lipsync.open()
     summary = stage.run(project.params, project.layout, video_ids=list(context.partition_keys))
     for name, reason in summary["rejections"].items():

@@ -30,7 +30,7 @@ import pandas as pd
 
 from lipsync.layout import Layout
 
-COUNTS = ("videos", "processed", "up_to_date", "ok", "rejected", "skipped", "failed", "skipped_entries")
+COUNTS = ("videos", "processed", "up_to_date", "ok", "rejected", "skipped", "failed", "duplicates", "skipped_entries")
 INLINE_MARKDOWN_LIMIT = 1000  # characters; the Dagster UI shows shorter markdown in place
 PREVIEW_SIDE = 384  # pixels, the longer side of the preview behind "[Show Markdown]"
 
@@ -68,7 +68,9 @@ def report_batch(
     if summary.get("manifest"):
         meta["manifest"] = dg.MetadataValue.path(summary["manifest"])
     counts = ", ".join(
-        f"{summary[k]} {k.replace('_', ' ')}" for k in ("processed", "up_to_date", "rejected", "failed") if k in summary
+        f"{summary[k]} {k.replace('_', ' ')}"
+        for k in ("processed", "up_to_date", "rejected", "failed", "duplicates")
+        if k in summary
     )
     description = f"This run's batch of {summary.get('videos', 0)} videos: {counts}."
     context.log_event(

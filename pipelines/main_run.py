@@ -82,7 +82,7 @@ def _results(project: Project) -> dict:
     out = {}
     if project.layout.ingest_manifest.exists():
         status = pd.read_parquet(project.layout.ingest_manifest, columns=["status"]).status
-        out["videos"] = {k: int((status == k).sum()) for k in ("ok", "rejected", "failed")}
+        out["videos"] = {k: int((status == k).sum()) for k in ("ok", "rejected", "failed", "duplicate")}
     models = {}
     for stage in stages_of(kind="training"):
         path = project.layout.model_result(stage.name)

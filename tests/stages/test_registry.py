@@ -62,7 +62,7 @@ def test_nothing_outside_the_registry():
     assert {k.to_user_string() for k in GRAPH.get_all_asset_keys()} == names
     runners = {p.stem for p in (ROOT / "lipsync" / "stages").glob("*.py")}
     shared = {"__init__", "registry", "per_video", "records", "training_stage", "generator_inputs", "mouth_truth",
-              "evaluation_inputs", "evaluation_summary"}  # fmt: skip
+              "evaluation_inputs", "evaluation_summary", "ingest_duplicates"}  # fmt: skip
     shared |= {"writer_lock", "promote_champion", "promote_rescore", "promote_report", "retraining", "model_commands",
                "extra_speakers"}  # fmt: skip
     job_runners = {"batch_inference"}  # runners of jobs that are not pipeline stages (lipsync infer)
