@@ -83,3 +83,18 @@ def test_no_duplicate_reaches_the_shards_of_another_split(copies):
         layout.face_record(video_id).write_text(json.dumps({"segments": [[0, 50]]}))
     plan = shards.plan_segments(copies.params, layout)
     assert set(plan.speaker) == {"alice", "erin"} and set(plan.split) == {"train"}
+
+
+def test_prints_are_cached_by_content_and_a_new_file_alone_is_decoded(copies, monkeypatch):
+    from lipsync.ingest import duplicates
+    from lipsync.stages import ingest_duplicates
+
+    ingest.run(copies.params, copies.layout)
+    cached = json.loads(copies.layout.ingest_prints.read_text())
+    assert cached["frames"] == 8 and len(cached["prints"]) == 4  # alice's bytes once for alice and bob
+    decoded = []
+    monkeypatch.setattr(ingest_duplicates, "content_print", lambda path, n: decoded.append(path.name) or
+                        duplicates.content_print(path, n))  # fmt: skip
+    write_clip(copies.layout.raw_videos / "erin" / "new.mp4", seconds=1.4)
+    summary = ingest.run(copies.params, copies.layout)
+    assert decoded == ["new.mp4"] and summary["ok"] == 3 and summary["duplicates"] == 3
