@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from lipsync.media.writer import write_mp4
-from lipsync.stages import ingest, shards
+from lipsync.stages import ingest, mel, shards
 from lipsync.stages.per_video import ingested_sources
 from tests.av_files import remux
 from tests.builders import gradient_frames, make_project, tone, write_clip
@@ -74,6 +74,9 @@ def test_no_duplicate_reaches_the_shards_of_another_split(copies):
     layout, table = copies.layout, rows(copies)
     sources = ingested_sources(copies.params, layout)
     assert {v for v, s in sources.items() if s["status"] != "ok"} == set(table.video_id[table.status == "duplicate"])
+    assert mel.run(copies.params, layout)["skipped"] == 3
+    features = pd.read_parquet(layout.mel_manifest).set_index("source")
+    assert features.loc["carol/a.mkv"].reason.startswith("not ingested: same content as alice/a.mp4")
     ids = table.video_id.tolist()
     for manifest in (layout.faces_manifest, layout.mel_manifest):
         manifest.parent.mkdir(parents=True, exist_ok=True)
