@@ -64,9 +64,10 @@ def content_print(path: Path, frames: int) -> ContentPrint:
 
 
 def _stream_digest(path: Path) -> tuple[str, float]:
-    """sha256 over each stream's packet payloads (video streams first) and the video's length (s)."""
+    """sha256 over each audio and video stream's packet payloads (video first) and the video's length (s)."""
     with open_container(path) as container:
-        order = sorted(container.streams, key=lambda s: (s.type != "video", s.type, s.index))
+        media = [s for s in container.streams if s.type in ("video", "audio")]  # not subtitles, data, timecode
+        order = sorted(media, key=lambda s: (s.type != "video", s.index))
         digests = {s.index: hashlib.sha256(f"{s.type}:{s.codec_context.name}".encode()) for s in order}
         end = 0.0
         for packet in container.demux():
