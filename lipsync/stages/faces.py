@@ -81,19 +81,13 @@ def faces_video(video: Path, crops_path: Path, track_path: Path, params: Params)
     try:
         tracks = track_video(video, params.faces.tracker, params.faces.detector)
         window = params.format.sync_window
-        frames = len(tracks.present)
-        runs = present_runs(tracks.present, 1)
-        segments = [(a, b) for a, b in runs if b - a >= window]
-        notes = _gap_notes(runs, segments, frames, window)
+        segments, keep, notes = _face_segments(tracks.present, window)
         if not segments:
             return {
                 "status": rec.REJECTED,
                 "reason": f"no face run of at least {window} frames (one sync window)",
                 "notes": notes,
             }
-        keep = np.zeros(frames, bool)
-        for a, b in segments:
-            keep[a:b] = True
         kept_boxes = np.where(keep[:, None], tracks.boxes, np.nan)  # NaN box -> black crop
         size, batch = params.format.face_size, params.faces.tracker.batch
         write_crops(crops_path, video, kept_boxes, size, params.faces.crop, batch)
@@ -114,13 +108,24 @@ def faces_video(video: Path, crops_path: Path, track_path: Path, params: Params)
     return {
         "status": rec.OK,
         "notes": notes,
-        "frames": frames,
+        "frames": len(keep),
         "face_frames": int(keep.sum()),
         "segments": [list(s) for s in segments],
         "other_faces": int(tracks.other_faces),
         "detections_run": int(tracks.detections_run),
         "seconds": time.perf_counter() - started,
     }
+
+
+def _face_segments(present: np.ndarray, window: int) -> tuple[list[tuple[int, int]], np.ndarray, list[str]]:
+    """The runs of ``present`` (bool (T,)) at least ``window`` frames long, their mask bool (T,), and
+    notes on the gaps and the pieces dropped."""
+    runs = present_runs(present, 1)
+    segments = [(a, b) for a, b in runs if b - a >= window]
+    keep = np.zeros(len(present), bool)
+    for a, b in segments:
+        keep[a:b] = True
+    return segments, keep, _gap_notes(runs, segments, len(present), window)
 
 
 def _gap_notes(runs: list[tuple[int, int]], segments: list[tuple[int, int]], frames: int, window: int) -> list[str]:
