@@ -17,7 +17,7 @@ import re
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -51,6 +51,28 @@ def write_json(path: Path, obj: object) -> None:
 def write_npy(path: Path, array: np.ndarray) -> None:
     with atomic_path(path) as tmp:
         np.save(tmp, array)
+
+
+def write_npy_chunks(path: Path, shape: tuple[int, ...], dtype: np.dtype, chunks: Iterable[np.ndarray]) -> None:
+    """Write an ``.npy`` file of ``shape`` and ``dtype`` from consecutive chunks along axis 0.
+
+    Only one chunk is in memory at a time (the file is written as it comes, not memory-mapped,
+    so its pages do not count against the writer's resident memory); the bytes are those
+    ``np.save`` writes for the whole array. Raises ValueError if the chunks do not fill ``shape``.
+    """
+    dtype = np.dtype(dtype)
+    header = {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False, "shape": tuple(shape)}
+    rows = 0
+    with atomic_path(path) as tmp, open(tmp, "wb") as out:
+        np.lib.format.write_array_header_1_0(out, header)
+        for chunk in chunks:
+            chunk = np.ascontiguousarray(chunk, dtype=dtype)
+            if chunk.shape[1:] != tuple(shape[1:]):
+                raise ValueError(f"{path}: chunk of shape {chunk.shape} does not fit an array of {tuple(shape)}")
+            out.write(chunk.data)
+            rows += len(chunk)
+        if rows != shape[0]:
+            raise ValueError(f"{path}: {rows} rows written, {shape[0]} expected")
 
 
 def write_npz(path: Path, **arrays: np.ndarray) -> None:

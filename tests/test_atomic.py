@@ -4,6 +4,7 @@ re-entrant in its thread, and is released when its holder dies."""
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import subprocess
@@ -11,7 +12,10 @@ import sys
 import threading
 import time
 
-from lipsync.atomic import exclusive_lock, remove_stale_temporaries, stale_temporaries, write_json
+import numpy as np
+import pytest
+
+from lipsync.atomic import exclusive_lock, remove_stale_temporaries, stale_temporaries, write_json, write_npy_chunks
 from tests.builders import ROOT
 
 HOLD = """
@@ -112,3 +116,14 @@ def test_only_temporaries_of_dead_processes_are_removed_and_logged(tmp_path, cap
 def test_write_json_leaves_no_temporary(tmp_path):
     write_json(tmp_path / "a.json", {"b": 1})
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json"]
+
+
+def test_write_npy_chunks_writes_what_np_save_writes(tmp_path):
+    array = np.random.default_rng(0).integers(0, 256, (7, 4, 4, 3), dtype=np.uint8)
+    saved = io.BytesIO()
+    np.save(saved, array)
+    write_npy_chunks(tmp_path / "a.npy", array.shape, np.uint8, [array[:3], array[3:5], array[5:]])
+    assert (tmp_path / "a.npy").read_bytes() == saved.getvalue()
+    with pytest.raises(ValueError, match="6 rows written, 7 expected"):
+        write_npy_chunks(tmp_path / "b.npy", array.shape, np.uint8, [array[:6]])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.npy"]  # no partial file

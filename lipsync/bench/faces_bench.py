@@ -3,10 +3,13 @@
 On the ingested corpus (256x256) and on a 1280x720 clip built from it, in one run:
 
 - decode-only frames/s of the same files (the physical limit of the stage),
-- the stage's work (decode + track + crop) in frames/s and as a multiple of real time,
+- the stage's work (``faces_video``: decode and track, decode again and crop, write) in frames/s
+  and as a multiple of real time,
 - the full MTCNN cascade on every frame, and the IoU of the tracked boxes to its boxes,
 - steadiness: how far the tracked box moves over identical frames (a still image, 256 and 112 px),
   and how far it trails per-frame detections on a face sliding at constant speed,
+- memory: peak RSS of the stage on a 15 s and a 3-minute 1280x720 clip, each in a fresh
+  process (``faces_memory``; smaller with --quick); streaming keeps them within ``rss_growth``,
 - detection against the corpus's ground-truth boxes: the share of frames with a face and the
   mean IoU. MTCNN draws its box from mid-forehead to the chin, the corpus annotates brows to
   chin, so detector boxes are first mapped to the annotation's convention by a fixed
@@ -25,13 +28,14 @@ import numpy as np
 import pandas as pd
 import torch
 
+from lipsync.bench import faces_memory
 from lipsync.faces.benchmark import benchmark_tracking, still_face_movement, tracking_lag
-from lipsync.faces.crop import crop_faces
 from lipsync.faces.synthetic import sliding_face_clip
 from lipsync.faces.track import track_faces
 from lipsync.media.reader import read_audio, read_frames
 from lipsync.media.writer import write_mp4
 from lipsync.project import Project
+from lipsync.stages.faces import faces_video
 
 HD = (1280, 720)
 
@@ -52,6 +56,8 @@ def run(project: Project, quick: bool = False) -> dict:
         hd = _throughput([hd_path], project)
         # the same face tracked at 1280x720 and at 256x256 (mapped into the HD frame)
         hd["iou_to_256_track"] = round(_mean_iou(_track_boxes(hd_path, project), hd_boxes), 4)
+        size, lengths = ((320, 180), (2.0, 6.0)) if quick else (HD, (15.0, 180.0))
+        memory = faces_memory.measure(Path(tmp), project.params, size, lengths)
     fps = project.params.ingest.fps
     return {
         "torch_threads": torch.get_num_threads(),
@@ -60,6 +66,7 @@ def run(project: Project, quick: bool = False) -> dict:
         "per_frame_mtcnn": per_frame,
         "ground_truth": accuracy,
         "steadiness": steadiness,
+        "memory": memory,
         "goals": {
             "vs_decode": 0.25,
             "realtime_factor": 10,
@@ -69,6 +76,7 @@ def run(project: Project, quick: bool = False) -> dict:
             "ground_truth_iou": 0.8,
             "still_movement_px": 1.0,
             "lag_frames": 0.5,
+            "rss_growth": 0.2,
         },
     }
 
@@ -96,15 +104,15 @@ def _corpus_videos(project: Project) -> list[dict]:
 
 
 def _throughput(paths: list[Path], project: Project) -> dict:
-    s = project.params.faces
     decode_started = time.perf_counter()
     frames = sum(len(read_frames(p)) for p in paths)
     decode = time.perf_counter() - decode_started
     started = time.perf_counter()
-    for path in paths:
-        video = read_frames(path)
-        tracks = track_faces(video, s.tracker, s.detector)
-        crop_faces(video, tracks.boxes, s.size, s.crop)  # NaN boxes (no face) give black crops
+    with tempfile.TemporaryDirectory() as out:
+        for path in paths:  # the stage's own work: decode twice (track, then crop), write crops and track
+            record = faces_video(path, Path(out) / "crops.npy", Path(out) / "track.npz", project.params)
+            if record["status"] != "ok":
+                raise RuntimeError(f"bench faces: {path.name} rejected: {record['reason']}")
     work = time.perf_counter() - started
     return {
         "videos": len(paths),

@@ -25,65 +25,69 @@ def faces_rows(r: dict) -> list[str]:
     c, hd, pf, gt = r["corpus_256"], r["clip_1280x720"], r["per_frame_mtcnn"], r["ground_truth"]
     g = r["goals"]
     cmd = "lipsync bench faces"
-    return [
-        _row(
-            "faces 256x256: decode+track+crop vs decode only",
-            f"{c['faces_fps']:.0f} vs {c['decode_fps']:.0f} frames/s = {c['vs_decode']:.2f}x",
-            f">= {g['vs_decode']}x",
-            c["vs_decode"] >= g["vs_decode"],
-            cmd,
-        ),
-        _row(
-            "faces 256x256: real-time factor",
-            f"{c['realtime_factor']:.1f}x",
-            f">= {g['realtime_factor']}x",
-            c["realtime_factor"] >= g["realtime_factor"],
-            cmd,
-        ),
-        _row(
-            "faces 1280x720: decode+track+crop vs decode only",
-            f"{hd['faces_fps']:.0f} vs {hd['decode_fps']:.0f} frames/s = {hd['vs_decode']:.2f}x",
-            f">= {g['vs_decode']}x",
-            hd["vs_decode"] >= g["vs_decode"],
-            cmd,
-        ),
-        _row(
-            "faces 1280x720: real-time factor",
-            f"{hd['realtime_factor']:.1f}x",
-            f">= {g['realtime_factor']}x",
-            hd["realtime_factor"] >= g["realtime_factor"],
-            cmd,
-        ),
-        _row(
-            "tracking vs MTCNN on every frame (256x256)",
-            f"{pf['speedup']:.1f}x faster ({pf['tracking_fps']:.0f} vs {pf['per_frame_fps']:.0f} frames/s)",
-            f">= {g['vs_per_frame']}x",
-            pf["speedup"] >= g["vs_per_frame"],
-            cmd,
-        ),
-        _row(
-            "tracked boxes: mean IoU to per-frame MTCNN boxes",
-            f"{pf['mean_iou_to_per_frame']:.3f}",
-            f">= {g['iou_to_per_frame']}",
-            pf["mean_iou_to_per_frame"] >= g["iou_to_per_frame"],
-            cmd,
-        ),
-        _row(
-            "frames with the face found (test speakers / all)",
-            f"{gt['test_speakers']['frames_with_face']:.2%} / {gt['all_speakers']['frames_with_face']:.2%}",
-            f">= {g['frames_with_face']:.0%}",
-            gt["test_speakers"]["frames_with_face"] >= g["frames_with_face"],
-            cmd,
-        ),
-        _row(
-            "mean IoU to ground-truth boxes, one convention (test / all)",
-            f"{gt['test_speakers']['mean_iou']:.3f} / {gt['all_speakers']['mean_iou']:.3f} "
-            f"(raw {gt['test_speakers']['mean_iou_raw']:.3f})",
-            f">= {g['ground_truth_iou']}",
-            gt["test_speakers"]["mean_iou"] >= g["ground_truth_iou"],
-            cmd,
-        ),
-    ] + _steadiness_rows(r.get("steadiness"), g, cmd)
+    return (
+        [
+            _row(
+                "faces 256x256: decode+track+crop vs decode only",
+                f"{c['faces_fps']:.0f} vs {c['decode_fps']:.0f} frames/s = {c['vs_decode']:.2f}x",
+                f">= {g['vs_decode']}x",
+                c["vs_decode"] >= g["vs_decode"],
+                cmd,
+            ),
+            _row(
+                "faces 256x256: real-time factor",
+                f"{c['realtime_factor']:.1f}x",
+                f">= {g['realtime_factor']}x",
+                c["realtime_factor"] >= g["realtime_factor"],
+                cmd,
+            ),
+            _row(
+                "faces 1280x720: decode+track+crop vs decode only",
+                f"{hd['faces_fps']:.0f} vs {hd['decode_fps']:.0f} frames/s = {hd['vs_decode']:.2f}x",
+                f">= {g['vs_decode']}x",
+                hd["vs_decode"] >= g["vs_decode"],
+                cmd,
+            ),
+            _row(
+                "faces 1280x720: real-time factor",
+                f"{hd['realtime_factor']:.1f}x",
+                f">= {g['realtime_factor']}x",
+                hd["realtime_factor"] >= g["realtime_factor"],
+                cmd,
+            ),
+            _row(
+                "tracking vs MTCNN on every frame (256x256)",
+                f"{pf['speedup']:.1f}x faster ({pf['tracking_fps']:.0f} vs {pf['per_frame_fps']:.0f} frames/s)",
+                f">= {g['vs_per_frame']}x",
+                pf["speedup"] >= g["vs_per_frame"],
+                cmd,
+            ),
+            _row(
+                "tracked boxes: mean IoU to per-frame MTCNN boxes",
+                f"{pf['mean_iou_to_per_frame']:.3f}",
+                f">= {g['iou_to_per_frame']}",
+                pf["mean_iou_to_per_frame"] >= g["iou_to_per_frame"],
+                cmd,
+            ),
+            _row(
+                "frames with the face found (test speakers / all)",
+                f"{gt['test_speakers']['frames_with_face']:.2%} / {gt['all_speakers']['frames_with_face']:.2%}",
+                f">= {g['frames_with_face']:.0%}",
+                gt["test_speakers"]["frames_with_face"] >= g["frames_with_face"],
+                cmd,
+            ),
+            _row(
+                "mean IoU to ground-truth boxes, one convention (test / all)",
+                f"{gt['test_speakers']['mean_iou']:.3f} / {gt['all_speakers']['mean_iou']:.3f} "
+                f"(raw {gt['test_speakers']['mean_iou_raw']:.3f})",
+                f">= {g['ground_truth_iou']}",
+                gt["test_speakers"]["mean_iou"] >= g["ground_truth_iou"],
+                cmd,
+            ),
+        ]
+        + _steadiness_rows(r.get("steadiness"), g, cmd)
+        + _memory_rows(r.get("memory"), g, cmd)
+    )
 
 
 def _steadiness_rows(st: dict | None, g: dict, cmd: str) -> list[str]:
@@ -108,6 +112,23 @@ def _steadiness_rows(st: dict | None, g: dict, cmd: str) -> list[str]:
             st["max_lag_frames_from_2px"] <= g["lag_frames"],
             cmd,
         ),
+    ]
+
+
+def _memory_rows(m: dict | None, g: dict, cmd: str) -> list[str]:
+    """Peak RSS of the faces stage on a short and a long clip: streaming keeps them close."""
+    if m is None:  # results from before the memory figure
+        return []
+    lengths = sorted((key for key in m if key.endswith("s") and key[:-1].isdigit()), key=lambda key: int(key[:-1]))
+    return [
+        _row(
+            f"faces peak memory, {'x'.join(map(str, m['frame_size']))} clip of {' vs '.join(lengths)} "
+            "(fresh process each)",
+            " vs ".join(f"{m[k]['peak_rss_mb']:.0f} MB" for k in lengths) + f" ({m['growth']:+.1%})",
+            f"< {g['rss_growth']:.0%} apart",
+            abs(m["growth"]) < g["rss_growth"],
+            cmd,
+        )
     ]
 
 

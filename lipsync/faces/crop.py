@@ -41,16 +41,25 @@ def crop_faces(frames: np.ndarray, boxes: np.ndarray, size: int, settings: CropS
     Regions outside the frame are black; frames whose box is NaN (face absent) give black
     crops. Downscaling uses cv2.INTER_AREA, upscaling (a face smaller than ``size``) INTER_LINEAR.
     """
-    frames_h, frames_w = frames.shape[1:3]
     crops = np.zeros((len(frames), size, size, 3), dtype=np.uint8)
     for t, (frame, box) in enumerate(zip(frames, boxes, strict=True)):
-        if np.isnan(box).any():
-            continue
-        x0, y0, x1, y1 = crop_box(box, frames_w, frames_h, settings)
-        region = frame[max(y0, 0) : min(y1, frames_h), max(x0, 0) : min(x1, frames_w)]
-        if x0 < 0 or y0 < 0 or x1 > frames_w or y1 > frames_h:
-            pads = (max(-y0, 0), max(y1 - frames_h, 0), max(-x0, 0), max(x1 - frames_w, 0))
-            region = cv2.copyMakeBorder(region, *pads, cv2.BORDER_CONSTANT, value=(0, 0, 0))
-        method = cv2.INTER_AREA if region.shape[0] >= size else cv2.INTER_LINEAR
-        crops[t] = cv2.resize(region, (size, size), interpolation=method)
+        crops[t] = crop_face(frame, box, size, settings)
     return crops
+
+
+def crop_face(frame: np.ndarray, box: np.ndarray, size: int, settings: CropSettings) -> np.ndarray:
+    """One face crop uint8 (size, size, 3) from a frame uint8 (H, W, 3) and its box float (4,).
+
+    The per-frame step of ``crop_faces``, for callers that stream frames: black where the crop
+    leaves the frame, all black when the box is NaN.
+    """
+    frame_h, frame_w = frame.shape[:2]
+    if np.isnan(box).any():
+        return np.zeros((size, size, 3), dtype=np.uint8)
+    x0, y0, x1, y1 = crop_box(box, frame_w, frame_h, settings)
+    region = frame[max(y0, 0) : min(y1, frame_h), max(x0, 0) : min(x1, frame_w)]
+    if x0 < 0 or y0 < 0 or x1 > frame_w or y1 > frame_h:
+        pads = (max(-y0, 0), max(y1 - frame_h, 0), max(-x0, 0), max(x1 - frame_w, 0))
+        region = cv2.copyMakeBorder(region, *pads, cv2.BORDER_CONSTANT, value=(0, 0, 0))
+    method = cv2.INTER_AREA if region.shape[0] >= size else cv2.INTER_LINEAR
+    return cv2.resize(region, (size, size), interpolation=method)

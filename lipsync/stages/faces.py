@@ -3,25 +3,26 @@
 Outputs per video: ``crops/<id>.npy`` uint8 (T, S, S, 3) RGB (zeros where no face),
 ``tracks/<id>.npz`` (boxes float32 (T, 4) x0, y0, x1, y1 and landmarks (T, 5, 2) in
 normalised-video pixels, scores (T,), present bool (T,), segments int (K, 2) [start, stop)),
-``records/<id>.json``; plus ``manifest.parquet`` and a contact sheet of crops.
+``records/<id>.json``; plus ``manifest.parquet`` and a contact sheet of crops. Frames are
+streamed (decoded twice: to track, then to crop), never held for the whole clip.
 """
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import cv2
 import numpy as np
 
-from lipsync.atomic import atomic_path, write_npy, write_npz
+from lipsync.atomic import atomic_path, write_npz
 from lipsync.config import Params, section_hash
-from lipsync.faces.crop import crop_faces
-from lipsync.faces.track import AmbiguousFaceError, NoFaceError, present_runs, track_faces
+from lipsync.faces.track import AmbiguousFaceError, NoFaceError, present_runs
 from lipsync.faults import machine_fault
 from lipsync.layout import Layout
 from lipsync.media.probe import MediaError
-from lipsync.media.reader import read_frames
 from lipsync.stages import records as rec
+from lipsync.stages.faces_passes import track_video, write_crops
 from lipsync.stages.per_video import PerVideoStage, ingested_sources, run_per_video
 from lipsync.stages.writer_lock import writes_data
 
@@ -64,33 +65,38 @@ FACES = PerVideoStage(
 
 
 def faces_one(video_id: str, params: Params, layout: Layout) -> dict:
-    """Track, split at face gaps, crop and save one video; returns the record fields."""
+    """Track, split at face gaps, crop and save one ingested video; returns the record fields."""
+    return faces_video(
+        layout.normalised_video(video_id), layout.face_crops(video_id), layout.face_track(video_id), params
+    )
+
+
+def faces_video(video: Path, crops_path: Path, track_path: Path, params: Params) -> dict:
+    """Track, split at face gaps, crop and save ``video``; returns the record fields.
+
+    Two decode passes (``faces_passes``): tracking, then cropping, so memory stays bounded
+    whatever the clip's length.
+    """
     started = time.perf_counter()
     try:
-        frames = read_frames(layout.normalised_video(video_id))  # (T, H, W, 3)
-        tracks = track_faces(frames, params.faces.tracker, params.faces.detector)
+        tracks = track_video(video, params.faces.tracker, params.faces.detector)
+        window = params.format.sync_window
+        segments, keep, notes = _face_segments(tracks.present, window)
+        if not segments:
+            return {
+                "status": rec.REJECTED,
+                "reason": f"no face run of at least {window} frames (one sync window)",
+                "notes": notes,
+            }
+        kept_boxes = np.where(keep[:, None], tracks.boxes, np.nan)  # NaN box -> black crop
+        size, batch = params.format.face_size, params.faces.tracker.batch
+        write_crops(crops_path, video, kept_boxes, size, params.faces.crop, batch)
     except (NoFaceError, AmbiguousFaceError, MediaError) as exc:
         if machine_fault(exc):  # out of memory while decoding: the runner records it as failed
             raise
         return {"status": rec.REJECTED, "reason": str(exc)}
-    window = params.format.sync_window
-    runs = present_runs(tracks.present, 1)
-    segments = [(a, b) for a, b in runs if b - a >= window]
-    notes = _gap_notes(runs, segments, len(frames), window)
-    if not segments:
-        return {
-            "status": rec.REJECTED,
-            "reason": f"no face run of at least {window} frames (one sync window)",
-            "notes": notes,
-        }
-    keep = np.zeros(len(frames), bool)
-    for a, b in segments:
-        keep[a:b] = True
-    kept_boxes = np.where(keep[:, None], tracks.boxes, np.nan)  # NaN box -> black crop (no frame copy)
-    crops = crop_faces(frames, kept_boxes, params.format.face_size, params.faces.crop)
-    write_npy(layout.face_crops(video_id), crops)
     write_npz(
-        layout.face_track(video_id),
+        track_path,
         boxes=tracks.boxes,
         landmarks=tracks.landmarks,
         scores=tracks.scores,
@@ -102,13 +108,24 @@ def faces_one(video_id: str, params: Params, layout: Layout) -> dict:
     return {
         "status": rec.OK,
         "notes": notes,
-        "frames": len(frames),
+        "frames": len(keep),
         "face_frames": int(keep.sum()),
         "segments": [list(s) for s in segments],
         "other_faces": int(tracks.other_faces),
         "detections_run": int(tracks.detections_run),
         "seconds": time.perf_counter() - started,
     }
+
+
+def _face_segments(present: np.ndarray, window: int) -> tuple[list[tuple[int, int]], np.ndarray, list[str]]:
+    """The runs of ``present`` (bool (T,)) at least ``window`` frames long, their mask bool (T,), and
+    notes on the gaps and the pieces dropped."""
+    runs = present_runs(present, 1)
+    segments = [(a, b) for a, b in runs if b - a >= window]
+    keep = np.zeros(len(present), bool)
+    for a, b in segments:
+        keep[a:b] = True
+    return segments, keep, _gap_notes(runs, segments, len(present), window)
 
 
 def _gap_notes(runs: list[tuple[int, int]], segments: list[tuple[int, int]], frames: int, window: int) -> list[str]:

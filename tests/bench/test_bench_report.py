@@ -2,7 +2,7 @@
 
 import json
 
-from lipsync.bench.report import write_report
+from lipsync.bench.report import faces_rows, write_report
 from tests.builders import make_project
 
 MEL = {
@@ -105,3 +105,42 @@ def test_report_rows_of_the_evaluation_benchmark(tmp_path):
         in text
     )
     assert "10.0 clip-seconds/s; ours generates 500 frames/s" in text
+
+
+THROUGHPUT = {"faces_fps": 120.0, "decode_fps": 280.0, "vs_decode": 0.43, "realtime_factor": 4.8}
+SPEAKERS = {"frames_with_face": 1.0, "mean_iou": 0.84, "mean_iou_raw": 0.72}
+FACES = {
+    "corpus_256": THROUGHPUT,
+    "clip_1280x720": THROUGHPUT,
+    "per_frame_mtcnn": {"speedup": 5.7, "tracking_fps": 1655.0, "per_frame_fps": 290.0, "mean_iou_to_per_frame": 0.93},
+    "ground_truth": {"test_speakers": SPEAKERS, "all_speakers": SPEAKERS},
+    "goals": {
+        "vs_decode": 0.25,
+        "realtime_factor": 10,
+        "vs_per_frame": 4.0,
+        "iou_to_per_frame": 0.9,
+        "frames_with_face": 0.99,
+        "ground_truth_iou": 0.8,
+        "rss_growth": 0.2,
+    },
+}
+
+
+def faces_memory(short_mb: float, long_mb: float) -> dict:
+    return {
+        "15s": {"peak_rss_mb": short_mb, "frames": 375, "seconds": 9.0},
+        "180s": {"peak_rss_mb": long_mb, "frames": 4500, "seconds": 110.0},
+        "growth": round(long_mb / short_mb - 1, 3),
+        "frame_size": [1280, 720],
+    }
+
+
+def test_faces_memory_row_judges_the_growth_between_lengths():
+    row = faces_rows(FACES | {"memory": faces_memory(900.0, 990.0)})[-1]
+    assert row == (
+        "| faces peak memory, 1280x720 clip of 15s vs 180s (fresh process each) | 900 MB vs 990 MB (+10.0%) "
+        "| < 20% apart | met | `lipsync bench faces` |"
+    )
+    grown = faces_rows(FACES | {"memory": faces_memory(900.0, 12000.0)})[-1]
+    assert "900 MB vs 12000 MB (+1233.3%) | < 20% apart | **not met** |" in grown
+    assert not any("peak memory" in r for r in faces_rows(FACES))  # results from before the figure

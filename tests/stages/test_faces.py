@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import json
 
 import numpy as np
@@ -9,9 +11,14 @@ import pandas as pd
 import pytest
 from skimage import data
 
+from lipsync.faces.crop import crop_faces
 from lipsync.faces.synthetic import moving_face_clip
+from lipsync.faces.track import present_runs, track_faces
+from lipsync.media.probe import MediaError
+from lipsync.media.reader import read_frames
 from lipsync.media.writer import write_mp4
 from lipsync.stages import faces, ingest
+from lipsync.stages.faces_passes import write_crops
 from tests.builders import gradient_frames, make_project, tone
 
 ASTRONAUT_BOX = (181.0, 86.0, 269.0, 178.0)
@@ -88,3 +95,61 @@ def test_rerun_is_incremental(processed):
     project, _, _ = processed
     again = faces.run(project.params, project.layout)
     assert again["processed"] == 0 and again["up_to_date"] == 4
+
+
+def whole_clip_reference(video, params) -> tuple[bytes, dict]:
+    """What the stage wrote before it streamed: every frame in memory, tracked, then cropped.
+
+    Returns the crops file's bytes (as ``np.save`` writes them) and the track's arrays.
+    """
+    frames = read_frames(video)  # (T, H, W, 3)
+    tracks = track_faces(frames, params.faces.tracker, params.faces.detector)
+    runs = present_runs(tracks.present, params.format.sync_window)
+    keep = np.zeros(len(frames), bool)
+    for a, b in runs:
+        keep[a:b] = True
+    crops = crop_faces(
+        frames, np.where(keep[:, None], tracks.boxes, np.nan), params.format.face_size, params.faces.crop
+    )
+    saved = io.BytesIO()
+    np.save(saved, crops)
+    arrays = {"boxes": tracks.boxes, "landmarks": tracks.landmarks, "scores": tracks.scores, "present": keep}
+    return saved.getvalue(), arrays | {"segments": np.asarray(runs, np.int64).reshape(-1, 2)}
+
+
+def assert_same_as_whole_clip(video, crops_path, track_path, params) -> None:
+    crops, arrays = whole_clip_reference(video, params)
+    assert crops_path.read_bytes() == crops  # byte for byte, header included
+    stored = np.load(track_path)
+    for name, expected in arrays.items():
+        assert stored[name].dtype == expected.dtype and stored[name].tobytes() == expected.tobytes(), name
+
+
+@pytest.mark.parametrize("source", ["good.mp4", "gappy.mp4"])
+def test_streamed_outputs_equal_the_whole_clip_in_memory(processed, source):
+    project, _, table = processed
+    video_id = table.loc[source].video_id
+    layout = project.layout
+    video = layout.normalised_video(video_id)
+    assert_same_as_whole_clip(video, layout.face_crops(video_id), layout.face_track(video_id), project.params)
+
+
+def test_chunks_smaller_than_the_clip_give_the_same_outputs(processed, tmp_path):
+    """Tracking and cropping cross chunk boundaries (40 frames in chunks of 15) without a trace."""
+    project, _, table = processed
+    faces_settings = project.params.faces
+    tracker = dataclasses.replace(faces_settings.tracker, batch=15)
+    params = dataclasses.replace(project.params, faces=dataclasses.replace(faces_settings, tracker=tracker))
+    video = project.layout.normalised_video(table.loc["good.mp4"].video_id)
+    record = faces.faces_video(video, tmp_path / "crops.npy", tmp_path / "track.npz", params)
+    assert record["status"] == "ok" and record["frames"] == 40
+    assert_same_as_whole_clip(video, tmp_path / "crops.npy", tmp_path / "track.npz", params)
+
+
+def test_a_second_decode_of_another_length_is_rejected(processed, tmp_path):
+    project, _, table = processed
+    video = project.layout.normalised_video(table.loc["good.mp4"].video_id)
+    boxes = np.zeros((39, 4), np.float32)  # one frame fewer than the video has
+    with pytest.raises(MediaError, match="more than the first's 39 frames"):
+        write_crops(tmp_path / "crops.npy", video, boxes, 96, project.params.faces.crop, 15)
+    assert not any(tmp_path.iterdir())  # no partial file left

@@ -1,0 +1,47 @@
+"""Peak memory of the faces stage against the clip's length (``lipsync bench faces``, "memory").
+
+Each length runs in a fresh process (``spawn``), so one's peak cannot hide another's: the child
+runs the stage's own per-video work (``faces_video``: both decode passes, crops and track
+written) on a synthetic face video of that length and reports ``ru_maxrss``. The stage streams
+its frames, so the peaks should stay close whatever the length (goal: ``rss_growth``).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from pathlib import Path
+
+from lipsync.bench.inference_inputs import face_video
+from lipsync.config import Params
+
+
+def measure(folder: Path, params: Params, size: tuple[int, int], lengths: tuple[float, ...]) -> dict:
+    """Peak RSS (MB) of a fresh process running the faces stage on a ``size`` (w, h) clip, per length.
+
+    Returns ``{"<n>s": {"peak_rss_mb", "frames", "seconds"}, ..., "growth": last / first - 1,
+    "frame_size": [w, h]}``; the clip is deleted after its run.
+    """
+    out = {}
+    context = multiprocessing.get_context("spawn")
+    for seconds in lengths:
+        video = face_video(folder / f"faces-{seconds:.0f}s.mp4", size, seconds)
+        with context.Pool(1) as pool:
+            peak_kb, frames, spent = pool.apply(_faces_measured, (video, folder, params))
+        out[f"{seconds:.0f}s"] = {"peak_rss_mb": round(peak_kb / 1024, 1), "frames": frames, "seconds": round(spent, 1)}
+        video.unlink()
+    first, last = (out[f"{s:.0f}s"]["peak_rss_mb"] for s in (lengths[0], lengths[-1]))
+    return {**out, "growth": round(last / first - 1, 3), "frame_size": list(size)}
+
+
+def _faces_measured(video: Path, folder: Path, params: Params) -> tuple[int, int, float]:
+    """In a fresh process: the faces stage on ``video``, then (peak RSS in KB, frames, seconds)."""
+    import resource
+
+    from lipsync.stages.faces import faces_video
+
+    started = time.perf_counter()
+    record = faces_video(video, folder / "crops.npy", folder / "track.npz", params)
+    if record["status"] != "ok":
+        raise RuntimeError(f"bench faces: memory run on {video.name} rejected: {record['reason']}")
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, record["frames"], time.perf_counter() - started
