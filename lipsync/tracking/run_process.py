@@ -20,6 +20,8 @@ from types import FrameType
 
 from mlflow import MlflowClient
 
+from lipsync.atomic import process_alive
+
 log = logging.getLogger(__name__)
 
 PID_TAG = "process.pid"
@@ -87,17 +89,6 @@ class SigtermAsException:
         raise Terminated(f"SIGTERM received by process {self._pid} on {socket.gethostname()} during {self.what}")
 
 
-def pid_alive(pid: int) -> bool:
-    """Whether a process ``pid`` exists on this host (one owned by another user counts)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def fail_orphaned_runs(client: MlflowClient, experiment_id: str, by: str) -> list[str]:
     """Mark FAILED the RUNNING runs of ``experiment_id`` opened on this host by a process that
     no longer exists, with a ``failure`` tag saying so (``by``: who found them, for that tag).
@@ -107,7 +98,7 @@ def fail_orphaned_runs(client: MlflowClient, experiment_id: str, by: str) -> lis
     closed = []
     for run in runs:
         pid = run.data.tags.get(PID_TAG, "")
-        if run.data.tags.get(HOST_TAG) != host or not pid.isdigit() or pid_alive(int(pid)):
+        if run.data.tags.get(HOST_TAG) != host or not pid.isdigit() or process_alive(int(pid)):
             continue
         reason = f"process {pid} on {host} is gone (killed without a chance to close the run); found by {by}"
         client.set_tag(run.info.run_id, FAILURE_TAG, reason)
