@@ -2,7 +2,8 @@
 
 Each length runs in a fresh process (``spawn``), so one's peak cannot hide another's: the child
 runs the stage's own per-video work (``faces_video``: both decode passes, crops and track
-written) on a synthetic face video of that length and reports ``ru_maxrss``. The stage streams
+written) on a synthetic face video of that length and reports its own peak RSS
+(:mod:`lipsync.bench.peak_memory`). The stage streams
 its frames, so the peaks should stay close whatever the length (goal: ``rss_growth``).
 """
 
@@ -36,12 +37,11 @@ def measure(folder: Path, params: Params, size: tuple[int, int], lengths: tuple[
 
 def _faces_measured(video: Path, folder: Path, params: Params) -> tuple[int, int, float]:
     """In a fresh process: the faces stage on ``video``, then (peak RSS in KB, frames, seconds)."""
-    import resource
-
+    from lipsync.bench.peak_memory import peak_rss_kb
     from lipsync.stages.faces import faces_video
 
     started = time.perf_counter()
     record = faces_video(video, folder / "crops.npy", folder / "track.npz", params)
     if record["status"] != "ok":
         raise RuntimeError(f"bench faces: memory run on {video.name} rejected: {record['reason']}")
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, record["frames"], time.perf_counter() - started
+    return peak_rss_kb(), record["frames"], time.perf_counter() - started

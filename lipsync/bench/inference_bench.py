@@ -143,8 +143,7 @@ def _memory(folder: Path, model: dict, config, size: tuple[int, int], lengths: t
 
 def _dub_measured(face: Path, speech: Path, out: Path, model: str, config) -> tuple[int, int, float]:
     """In a fresh process: dub, then (peak RSS in KB, frames, seconds)."""
-    import resource
-
+    from lipsync.bench.peak_memory import peak_rss_kb
     from lipsync.inference.job import InferenceJob
     from lipsync.inference.jobs import run_job
 
@@ -152,4 +151,4 @@ def _dub_measured(face: Path, speech: Path, out: Path, model: str, config) -> tu
     result = run_job(InferenceJob(face, speech, out, model, overwrite=True), config)
     if not result.ok:
         raise RuntimeError(f"bench inference: memory run failed: {result.reason}")
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, result.frames, time.perf_counter() - started
+    return peak_rss_kb(), result.frames, time.perf_counter() - started
