@@ -9,11 +9,11 @@ its frames, so the peaks should stay close whatever the length (goal: ``rss_grow
 
 from __future__ import annotations
 
-import multiprocessing
 import time
 from pathlib import Path
 
 from lipsync.bench.inference_inputs import face_video
+from lipsync.bench.peak_memory import by_length, in_fresh_process
 from lipsync.config import Params
 
 
@@ -23,16 +23,12 @@ def measure(folder: Path, params: Params, size: tuple[int, int], lengths: tuple[
     Returns ``{"<n>s": {"peak_rss_mb", "frames", "seconds"}, ..., "growth": last / first - 1,
     "frame_size": [w, h]}``; the clip is deleted after its run.
     """
-    out = {}
-    context = multiprocessing.get_context("spawn")
+    runs = {}
     for seconds in lengths:
         video = face_video(folder / f"faces-{seconds:.0f}s.mp4", size, seconds)
-        with context.Pool(1) as pool:
-            peak_kb, frames, spent = pool.apply(_faces_measured, (video, folder, params))
-        out[f"{seconds:.0f}s"] = {"peak_rss_mb": round(peak_kb / 1024, 1), "frames": frames, "seconds": round(spent, 1)}
+        runs[seconds] = in_fresh_process(_faces_measured, video, folder, params)
         video.unlink()
-    first, last = (out[f"{s:.0f}s"]["peak_rss_mb"] for s in (lengths[0], lengths[-1]))
-    return {**out, "growth": round(last / first - 1, 3), "frame_size": list(size)}
+    return by_length(runs, size)
 
 
 def _faces_measured(video: Path, folder: Path, params: Params) -> tuple[int, int, float]:

@@ -15,7 +15,6 @@ memory do not depend on the weights, and the JSON says which were used.
 
 from __future__ import annotations
 
-import multiprocessing
 import tempfile
 import time
 from pathlib import Path
@@ -126,19 +125,15 @@ def _stream(model: dict, config, photo: Path, speech: Path) -> dict:
 
 def _memory(folder: Path, model: dict, config, size: tuple[int, int], lengths: tuple[float, float]) -> dict:
     """Peak RSS (MB) of a fresh process dubbing a face video as long as its speech, per length."""
-    out = {}
+    from lipsync.bench.peak_memory import by_length, in_fresh_process
+
+    runs = {}
     for seconds in lengths:
         face = face_video(folder / f"long-{seconds:.0f}.mp4", size, seconds)
         speech = speech_file(folder / f"long-{seconds:.0f}.wav", seconds, config.mel.sample_rate)
-        context = multiprocessing.get_context("spawn")
-        with context.Pool(1) as pool:
-            peak_kb, frames, spent = pool.apply(
-                _dub_measured, (face, speech, folder / "long.mp4", model["path"], config)
-            )
-        out[f"{seconds:.0f}s"] = {"peak_rss_mb": round(peak_kb / 1024, 1), "frames": frames, "seconds": round(spent, 1)}
+        runs[seconds] = in_fresh_process(_dub_measured, face, speech, folder / "long.mp4", model["path"], config)
         face.unlink()
-    first, last = (out[f"{s:.0f}s"]["peak_rss_mb"] for s in lengths)
-    return {**out, "growth": round(last / first - 1, 3), "frame_size": list(size)}
+    return by_length(runs, size)
 
 
 def _dub_measured(face: Path, speech: Path, out: Path, model: str, config) -> tuple[int, int, float]:

@@ -10,8 +10,10 @@ belongs to the process's current address space, so it is the child's own peak. E
 
 from __future__ import annotations
 
+import multiprocessing
 import resource
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 STATUS = Path("/proc/self/status")
@@ -25,3 +27,19 @@ def peak_rss_kb() -> int:
                 return int(line.split()[1])
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak // 1024 if sys.platform == "darwin" else peak  # macOS counts bytes
+
+
+def in_fresh_process(function: Callable[..., tuple[int, int, float]], *args) -> tuple[int, int, float]:
+    """``function(*args)`` in a new ``spawn`` process (so one run's peak cannot hide another's);
+    it returns (its :func:`peak_rss_kb`, frames, seconds)."""
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        return pool.apply(function, args)
+
+
+def by_length(runs: dict[float, tuple[int, int, float]], size: tuple[int, int]) -> dict:
+    """``{"<n>s": {"peak_rss_mb", "frames", "seconds"}, ..., "growth": last / first - 1,
+    "frame_size": [w, h]}`` from ``{seconds: (peak KB, frames, seconds spent)}`` in length order."""
+    out = {f"{seconds:.0f}s": {"peak_rss_mb": round(kb / 1024, 1), "frames": frames, "seconds": round(spent, 1)}
+           for seconds, (kb, frames, spent) in runs.items()}  # fmt: skip
+    first, last = (out[f"{s:.0f}s"]["peak_rss_mb"] for s in (min(runs), max(runs)))
+    return {**out, "growth": round(last / first - 1, 3), "frame_size": list(size)}
