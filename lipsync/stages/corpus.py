@@ -27,7 +27,7 @@ STAGE = "corpus"
 @writes_data
 def run(params: Params, layout: Layout, progress: bool = False) -> dict:
     photos = load_photo_set(layout.photos)
-    fingerprint = section_hash((params.corpus, _code_hash(), photo_set_hash(layout.photos)))
+    fingerprint = corpus_fingerprint(params.corpus, layout)
     previous = _previous(layout, fingerprint)
     if previous is not None:
         return {**previous, "folder": str(layout.corpus), "up_to_date": True, "elapsed_seconds": 0.0}
@@ -40,6 +40,11 @@ def run(params: Params, layout: Layout, progress: bool = False) -> dict:
     stable = {k: v for k, v in summary.items() if k not in ("elapsed_seconds", "folder")}  # same bytes every run
     write_json(layout.corpus_fingerprint, {"fingerprint": fingerprint, "files": files, "summary": stable})
     return {**summary, "up_to_date": False}
+
+
+def corpus_fingerprint(settings, layout: Layout) -> str:
+    """Hash of the corpus settings, the generator's code and the photos it renders."""
+    return section_hash((settings, _code_hash(), photo_set_hash(layout.photos)))
 
 
 def _code_hash() -> str:
