@@ -6,6 +6,7 @@ Layout of ``data/photos``::
                             the face, crop_scale face widths wide (builtin: the photo as is)
     annotations.json        per face: identity, split, box, five points, mouth corners, lip
                             point, dlib's 68 landmarks (crop pixels, pixel i spanning [i, i+1)),
+                            mouth_open (inner-lip gap 62-66 over mouth width 48-54: smiles show teeth),
                             the crop's sha256; per identity: split and the face the corpus renders
     provenance.csv          every face found: package, version, registry, archive sha256,
                             licence, note, member path, face index, width, status, identity
@@ -213,6 +214,7 @@ def _annotation(face: FoundFace, box: np.ndarray, five: np.ndarray, lip_point) -
         "mtcnn_five": r(face.five),
         "mouth_corners": r(five[3:5]),
         "lip_point": r(lip),
+        "mouth_open": round(float(np.linalg.norm(points[66] - points[62]) / np.linalg.norm(points[54] - points[48])), 3),
         "points68": r(points),
     }
 
