@@ -214,9 +214,14 @@ def _annotation(face: FoundFace, box: np.ndarray, five: np.ndarray, lip_point) -
         "mtcnn_five": r(face.five),
         "mouth_corners": r(five[3:5]),
         "lip_point": r(lip),
-        "mouth_open": round(float(np.linalg.norm(points[66] - points[62]) / np.linalg.norm(points[54] - points[48])), 3),
+        "mouth_open": _mouth_open(points),
         "points68": r(points),
     }
+
+
+def _mouth_open(points: np.ndarray) -> float:
+    """Inner-lip gap (points 62-66) over mouth width (48-54), from dlib's 68 points."""
+    return round(float(np.linalg.norm(points[66] - points[62]) / np.linalg.norm(points[54] - points[48])), 3)
 
 
 def _write_png(path: Path, rgb: np.ndarray) -> str:
