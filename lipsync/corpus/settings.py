@@ -102,6 +102,8 @@ class PhotosSettings:
         their split); the rest train. Ordered by a hash of (seed, identity).
     crop_scale: side of the aligned crop written per face, in face-box widths; max_crop: crops
         larger than this many pixels are area-downscaled to it.
+    hide_scale, hide_blur: the other faces of a photo are blurred away in each face's crop: an
+        ellipse of hide_scale x their box, Gaussian sigma hide_blur x their box width.
     fetch_timeout: seconds one pip/npm call may take.
     """
 
@@ -113,6 +115,8 @@ class PhotosSettings:
     val_identities: int
     crop_scale: float
     max_crop: int
+    hide_scale: float
+    hide_blur: float
     fetch_timeout: float
     builtin: dict[str, BuiltinPhotoSettings]  # a read-only mapping once loaded
 

@@ -80,7 +80,10 @@ def build_photos(
     faces = {}
     for s in kept:
         key = face_key(s)
-        crop, face = _aligned(images[(s.prefix, s.image_index)], s, settings)
+        where = (s.prefix, s.image_index)
+        others = [o.face.box for o in sightings if (o.prefix, o.image_index) == where and o is not s]
+        image = hide_faces(images[where], others, settings.hide_scale, settings.hide_blur)
+        crop, face = _aligned(image, s, settings)
         name = identities[key]
         faces[key] = {**face, "identity": name, "split": splits[name], "crop": f"{CROPS}/{key}.png"}
         faces[key]["crop_sha256"] = _write_png(out_dir / CROPS / f"{key}.png", crop)
@@ -165,6 +168,30 @@ def split_identities(names: list[str], settings: PhotosSettings, seed: int) -> d
     split = {n: "test" for n in order[: settings.test_identities]}
     split |= {n: "val" for n in order[settings.test_identities : held]}
     return split | {n: "train" for n in order[held:]}
+
+
+def hide_faces(image: np.ndarray, boxes: list[np.ndarray], scale: float, blur: float) -> np.ndarray:
+    """uint8 (H, W, 3) ``image`` with the faces in ``boxes`` blurred away: an ellipse ``scale`` x each
+    box, feathered, replaced by a Gaussian blur of sigma ``blur`` x the box width (a neighbour in a
+    group photo must not be a second face in the corpus's frames)."""
+    out = image.copy()
+    height, width_px = image.shape[:2]
+    for box in boxes:
+        width = float(box[2] - box[0])
+        reach = int(math.ceil(scale * max(width, float(box[3] - box[1])) / 2 + 3 * blur * width))
+        cx, cy = float(box[0] + box[2]) / 2, float(box[1] + box[3]) / 2
+        x0, y0 = max(0, int(cx) - reach), max(0, int(cy) - reach)
+        x1, y1 = min(width_px, int(cx) + reach + 1), min(height, int(cy) + reach + 1)
+        if x1 <= x0 or y1 <= y0:
+            continue
+        window = out[y0:y1, x0:x1].astype(np.float32)  # the blur's reach: the rest of the photo is untouched
+        blurred = cv2.GaussianBlur(window, (0, 0), blur * width, borderType=cv2.BORDER_REPLICATE)
+        mask = np.zeros(window.shape[:2], np.float32)
+        axes = (int(round(scale * width / 2)), int(round(scale * float(box[3] - box[1]) / 2)))
+        cv2.ellipse(mask, (int(round(cx)) - x0, int(round(cy)) - y0), axes, 0, 0, 360, 1.0, -1)
+        mask = cv2.GaussianBlur(mask, (0, 0), max(1.0, 0.1 * width))[:, :, None]
+        out[y0:y1, x0:x1] = np.clip(window * (1 - mask) + blurred * mask + 0.5, 0, 255).astype(np.uint8)
+    return out
 
 
 def _aligned(image: np.ndarray, s: Sighting, settings: PhotosSettings) -> tuple[np.ndarray, dict]:
