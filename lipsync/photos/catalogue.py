@@ -14,8 +14,8 @@ Layout of ``data/photos``::
 Faces of one person are merged greedily in discovery order: a face joins the identity of the
 closest earlier face when their dlib descriptor distance is under ``same_person_distance``,
 else starts a new identity ``<package id><nn>`` (a few lines, written here: with tens of
-faces a clustering library would add a dependency, not accuracy, and this order is stable). Identities are ordered by a hash of (seed,
-name); the first ``test_identities`` are test, the next ``val_identities`` val, the rest
+faces a clustering library would add a dependency, not accuracy, and this order is stable).
+Identities are ordered by a hash of (seed, name); the first ``test_identities`` are test, the next ``val_identities`` val, the rest
 train, so the split does not depend on the order packages are listed in.
 """
 
