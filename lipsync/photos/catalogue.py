@@ -15,8 +15,9 @@ Faces of one person are merged greedily in discovery order: a face joins the ide
 closest earlier face when their dlib descriptor distance is under ``same_person_distance``,
 else starts a new identity ``<package id><nn>`` (a few lines, written here: with tens of
 faces a clustering library would add a dependency, not accuracy, and this order is stable).
-Identities are ordered by a hash of (seed, name); the first ``test_identities`` are test, the next ``val_identities`` val, the rest
-train, so the split does not depend on the order packages are listed in.
+Identities are ordered by a hash of (seed, name); the first ``test_identities`` are test,
+the next ``val_identities`` val, the rest train, so the split does not depend on the order
+packages are listed in.
 """
 
 from __future__ import annotations
