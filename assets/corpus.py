@@ -7,7 +7,9 @@ from assets.resources import LipsyncProject
 from lipsync.stages import corpus as stage
 
 
-@dg.asset(group_name="data", kinds={"python", "dvc"}, owners=OWNERS, code_version="1", pool=WRITER_POOL)
+@dg.asset(
+    group_name="data", deps=["photos"], kinds={"python", "dvc"}, owners=OWNERS, code_version="2", pool=WRITER_POOL
+)
 def corpus(context: dg.AssetExecutionContext, lipsync: LipsyncProject) -> dg.MaterializeResult:
     """The embedded synthetic talking-head corpus: real face photographs with a speech-driven
     mouth, espeak-ng speech, H.264 + AAC mp4s at 25 fps / 16 kHz, per-frame ground truth.
@@ -20,6 +22,7 @@ def corpus(context: dg.AssetExecutionContext, lipsync: LipsyncProject) -> dg.Mat
             "videos": dg.MetadataValue.int(int(summary["videos"])),
             "video_seconds": dg.MetadataValue.float(float(summary["seconds"])),
             "train_speakers": dg.MetadataValue.int(len(summary["train_speakers"])),
+            "val_speakers": dg.MetadataValue.int(len(summary["val_speakers"])),
             "test_speakers": dg.MetadataValue.int(len(summary["test_speakers"])),
             "run_seconds": dg.MetadataValue.float(float(summary["elapsed_seconds"])),
             "speakers": dg.MetadataValue.json({"train": summary["train_speakers"], "test": summary["test_speakers"]}),

@@ -50,6 +50,8 @@ PARAMS_FILE = "params.yaml"
 class Paths:
     """Folders of every stage, relative to the project root (see :mod:`lipsync.layout`)."""
 
+    photos: str
+    photo_archives: str
     corpus: str
     raw_videos: str
     ingest: str

@@ -30,6 +30,16 @@ class Layout:
     def _p(self, rel: str) -> Path:
         return (self.root / rel).resolve()
 
+    # photos
+    @property
+    def photos(self) -> Path:
+        return self._p(self.paths.photos)
+
+    @property
+    def photo_archives(self) -> Path:
+        """Archives the photos stage fetched, by file name (a cache: never a stage output)."""
+        return self._p(self.paths.photo_archives)
+
     # corpus
     @property
     def corpus(self) -> Path:
@@ -42,6 +52,11 @@ class Layout:
     @property
     def corpus_truth(self) -> Path:
         return self.corpus / "truth"
+
+    @property
+    def corpus_speakers(self) -> Path:
+        """The corpus's speakers: photo, split (by identity), voice, look, clips (lipsync.corpus.generate)."""
+        return self.corpus / "speakers.json"
 
     @property
     def corpus_fingerprint(self) -> Path:

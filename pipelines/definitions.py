@@ -9,6 +9,7 @@ from assets.evaluation import benchmark, evaluation
 from assets.faces import faces
 from assets.ingest import ingest, ingest_rejected_share
 from assets.mel import mel
+from assets.photos import photos
 from assets.promote import promote
 from assets.resources import LipsyncProject
 from assets.shards import shards
@@ -20,6 +21,7 @@ from pipelines.sensors import new_raw_videos
 
 defs = dg.Definitions(
     assets=[
+        photos,
         corpus,
         ingest,
         faces,

@@ -8,12 +8,12 @@ import dagster as dg
 from assets.dvc_record import COMMIT_TAG
 from lipsync.stages.registry import stages_of
 
-DATA_STAGES = [s.name for s in stages_of(group="data") if s.name != "corpus"]
+DATA_STAGES = [s.name for s in stages_of(group="data") if s.name not in ("photos", "corpus")]
 TRAINING_STAGES = [s.name for s in stages_of(kind="training")]
 
 corpus_job = dg.define_asset_job(
-    "corpus_job", selection=["corpus"], executor_def=dg.in_process_executor,
-    description="Generate the embedded synthetic corpus.",
+    "corpus_job", selection=["photos", "corpus"], executor_def=dg.in_process_executor,
+    description="Find the corpus's faces (photos), then generate the embedded synthetic corpus.",
 )  # fmt: skip
 data_job = dg.define_asset_job(
     "data_job", selection=DATA_STAGES, executor_def=dg.in_process_executor,

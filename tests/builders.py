@@ -30,7 +30,9 @@ TINY = {
         "min_seconds": 1.6,
         "max_seconds": 2.0,
         "test_speakers": 1,
+        "val_speakers": 1,
         "workers": 1,
+        "photos": {"source": "builtin"},
     },
     "shards": {"split": {"val": ["spk01-*"]}, "reader_processes": 1, "reader_workers": 1},
     "ingest": {"workers": 1},
@@ -43,6 +45,11 @@ TINY = {
     },
     "evaluation": {"identity_frames": 2, "landmark_every": 2, "strip_frames": 3},
 }
+
+
+# Every test project uses the three built-in photos: `make test` never touches the network
+# (params.yaml's default, `packages`, fetches archives from PyPI and npm).
+OFFLINE = {"corpus": {"photos": {"source": "builtin"}}}
 
 
 def deep_update(base: dict, changes: dict) -> dict:
@@ -84,7 +91,8 @@ def real_section(cls, section: str):
 def make_project(root: Path, changes: dict | None = None) -> Project:
     """A project rooted at ``root`` whose params are the real ones with ``changes`` applied."""
     root.mkdir(parents=True, exist_ok=True)
-    (root / "params.yaml").write_text(yaml.safe_dump(deep_update(real_params(), changes or {}), sort_keys=False))
+    params = deep_update(deep_update(real_params(), OFFLINE), changes or {})
+    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     return open_project(root)
 
 

@@ -193,7 +193,7 @@ def _ground_truth(videos: list[dict], project: Project) -> dict:
     train = [pairs[v["video_id"]] for v in videos if v["split"] == "train"]
     mapping = fit_box_convention(np.concatenate([d for d, _ in train]), np.concatenate([g for _, g in train]))
     out = {"convention": {k: round(v, 4) for k, v in mapping.items()}}
-    for name, split in (("test_speakers", {"test"}), ("all_speakers", {"train", "test"})):
+    for name, split in (("test_speakers", {"test"}), ("all_speakers", {"train", "val", "test"})):
         chosen = [pairs[v["video_id"]] for v in videos if v["split"] in split]
         det = np.concatenate([d for d, _ in chosen])
         gt = np.concatenate([g for _, g in chosen])

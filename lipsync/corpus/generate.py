@@ -26,7 +26,7 @@ import cv2
 
 from lipsync.atomic import write_json, write_npz
 from lipsync.corpus.render import render_clip
-from lipsync.corpus.settings import CorpusSettings
+from lipsync.corpus.settings import CorpusSettings, PhotoSettings
 from lipsync.corpus.speakers import plan_speakers
 from lipsync.media.writer import write_mp4
 
@@ -42,6 +42,7 @@ class CorpusSummary:
     elapsed_seconds: float
     speakers: tuple[str, ...]
     train_speakers: tuple[str, ...]
+    val_speakers: tuple[str, ...]
     test_speakers: tuple[str, ...]
 
 
@@ -55,13 +56,16 @@ def clip_paths(out_dir: Path, speaker_id: str, clip_index: int) -> tuple[Path, P
     return out_dir / VIDEOS / speaker_id / f"{name}.mp4", out_dir / TRUTH / speaker_id / f"{name}.npz"
 
 
-def generate_corpus(settings: CorpusSettings, out_dir: Path, progress: bool = False) -> CorpusSummary:
-    """Render and write every clip of the corpus into ``out_dir`` (replacing what was there)."""
+def generate_corpus(
+    settings: CorpusSettings, out_dir: Path, progress: bool = False, photos: dict[str, PhotoSettings] | None = None
+) -> CorpusSummary:
+    """Render and write every clip of the corpus into ``out_dir`` (replacing what was there), on
+    ``photos`` (identity -> record, from ``data/photos``; None: the built-in photos)."""
     started = time.perf_counter()
     out_dir = Path(out_dir)
-    speakers = plan_speakers(settings)
+    speakers = plan_speakers(settings, photos)
     jobs = [(s.index, j) for s in speakers for j in range(settings.clips_per_speaker)]
-    frames = _run_jobs(settings, out_dir, jobs, progress)
+    frames = _run_jobs(settings, out_dir, jobs, progress, photos)
     expected = {p for s in speakers for j in range(settings.clips_per_speaker) for p in clip_paths(out_dir, s.id, j)}
     _remove_stale(out_dir, expected)
     write_json(
@@ -74,11 +78,14 @@ def generate_corpus(settings: CorpusSettings, out_dir: Path, progress: bool = Fa
         elapsed_seconds=round(time.perf_counter() - started, 3),
         speakers=tuple(s.id for s in speakers),
         train_speakers=tuple(s.id for s in speakers if s.split == "train"),
+        val_speakers=tuple(s.id for s in speakers if s.split == "val"),
         test_speakers=tuple(s.id for s in speakers if s.split == "test"),
     )
 
 
-def _run_jobs(settings: CorpusSettings, out_dir: Path, jobs: list[tuple[int, int]], progress: bool) -> list[int]:
+def _run_jobs(
+    settings: CorpusSettings, out_dir: Path, jobs: list[tuple[int, int]], progress: bool, photos
+) -> list[int]:
     """Render and write each (speaker, clip) job; returns the frame count of each clip."""
     from tqdm import tqdm
 
@@ -86,22 +93,23 @@ def _run_jobs(settings: CorpusSettings, out_dir: Path, jobs: list[tuple[int, int
     if settings.workers <= 1:
         frames = []
         for speaker, clip in jobs:
-            frames.append(write_clip(settings, out_dir, speaker, clip))
+            frames.append(write_clip(settings, out_dir, speaker, clip, photos))
             bar.update()
         bar.close()
         return frames
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(min(settings.workers, len(jobs)), mp_context=context, initializer=_quiet_cv2) as pool:
-        futures = [pool.submit(write_clip, settings, out_dir, speaker, clip) for speaker, clip in jobs]
+        futures = [pool.submit(write_clip, settings, out_dir, speaker, clip, photos) for speaker, clip in jobs]
         for _ in as_completed(futures):
             bar.update()
         bar.close()
         return [f.result() for f in futures]
 
 
-def write_clip(settings: CorpusSettings, out_dir: Path, speaker_index: int, clip_index: int) -> int:
-    """Render one clip and write its video and truth files; returns its frame count."""
-    clip = render_clip(settings, speaker_index, clip_index)
+def write_clip(settings: CorpusSettings, out_dir: Path, speaker_index: int, clip_index: int, photos=None) -> int:
+    """Render one clip (on ``photos``, see :func:`generate_corpus`) and write its video and truth
+    files; returns its frame count."""
+    clip = render_clip(settings, speaker_index, clip_index, photos)
     video, truth = clip_paths(out_dir, clip.truth.speaker, clip_index)
     video.parent.mkdir(parents=True, exist_ok=True)
     write_mp4(

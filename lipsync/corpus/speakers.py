@@ -1,8 +1,11 @@
 """The corpus speakers: which photo, voice and look each one has, drawn from the seed.
 
 Speaker i's attributes come from its own generator, seeded with (seed, 0, i), so they do not
-depend on how many speakers or clips there are. The last ``test_speakers`` speakers get the
-test photos; the others cycle through the remaining photos in ``settings.photos`` order.
+depend on how many speakers or clips there are. The last ``test_speakers`` speakers cycle
+through the test identities of the photo set (``data/photos``), the ``val_speakers`` before
+them through the val identities, the others through the train identities (name order), so
+no identity is in two splits. Built-in photos have no val identity: their val speakers show
+training faces (with voices never heard in training), as the corpus always did.
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lipsync.corpus.settings import CorpusSettings
+from lipsync.corpus.photos import builtin_photo_set
+from lipsync.corpus.settings import CorpusSettings, PhotoSettings
 from lipsync.corpus.speech import Voice
 
 _SPEAKER_STREAM, CLIP_STREAM = 0, 1
@@ -41,7 +45,7 @@ class Look:
 
 @dataclass(frozen=True)
 class Speaker:
-    """id ``spk{index:02d}-{photo}``; split "train" or "test"; open_gain: articulation factor."""
+    """id ``spk{index:02d}-{photo}``; split "train", "val" or "test"; open_gain: articulation factor."""
 
     id: str
     index: int
@@ -52,23 +56,27 @@ class Speaker:
     look: Look
 
 
-def plan_speakers(settings: CorpusSettings) -> tuple[Speaker, ...]:
-    """All speakers of the corpus, in index order."""
-    missing = [p for p in settings.test_photos if p not in settings.photos]
-    if missing:
-        raise ValueError(f"params key corpus.test_photos names unknown photos {missing}")
-    train_photos = [p for p in settings.photos if p not in settings.test_photos]
-    if not train_photos or not settings.test_photos:
-        raise ValueError("params keys corpus.photos / corpus.test_photos must leave photos for both splits")
-    if not 0 < settings.test_speakers < settings.speakers:
-        raise ValueError("params key corpus.test_speakers must be between 1 and corpus.speakers - 1")
+def plan_speakers(settings: CorpusSettings, photos: dict[str, PhotoSettings] | None = None) -> tuple[Speaker, ...]:
+    """All speakers of the corpus, in index order, on ``photos`` (identity -> record; None: the
+    built-in photos of ``corpus.photos.builtin``)."""
+    photos = builtin_photo_set(settings) if photos is None else photos
+    by_split = {split: [name for name, p in photos.items() if p.split == split] for split in ("train", "val", "test")}
+    if not by_split["train"] or not by_split["test"]:
+        raise ValueError(f"corpus: the photos hold {len(by_split['train'])} train and {len(by_split['test'])} test "
+                         "identities; both splits need at least one (see corpus.photos)")  # fmt: skip
     first_test = settings.speakers - settings.test_speakers
+    first_val = first_test - settings.val_speakers
+    if settings.test_speakers < 1 or settings.val_speakers < 0 or first_val < 1:
+        raise ValueError("params keys corpus.test_speakers >= 1, corpus.val_speakers >= 0 and their sum must leave "
+                         "training speakers among corpus.speakers")  # fmt: skip
     speakers = []
     for i in range(settings.speakers):
-        if i < first_test:
-            photo, split = train_photos[i % len(train_photos)], "train"
-        else:
-            photo, split = settings.test_photos[(i - first_test) % len(settings.test_photos)], "test"
+        if i >= first_test:
+            photo, split = by_split["test"][(i - first_test) % len(by_split["test"])], "test"
+        elif i >= first_val and by_split["val"]:
+            photo, split = by_split["val"][(i - first_val) % len(by_split["val"])], "val"
+        else:  # a val speaker without val identities (the built-in photos) shows a training face
+            photo, split = by_split["train"][i % len(by_split["train"])], "val" if i >= first_val else "train"
         speakers.append(_draw_speaker(settings, i, photo, split))
     return tuple(speakers)
 

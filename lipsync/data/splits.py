@@ -6,16 +6,20 @@ import fnmatch
 import hashlib
 
 
-def speaker_split(speaker: str, split) -> str:
+def speaker_split(speaker: str, split, corpus_split: str | None = None) -> str:
     """``split`` is :class:`lipsync.data.settings.SplitSettings`; test globs win over val globs.
 
-    Speakers matching no glob go to test / val by a stable hash of their id with the given
-    fractions, and to train otherwise.
+    Speakers matching no glob take ``corpus_split``, the split the corpus gave them (by the
+    identity of their face, so no face is in two splits), when they are corpus speakers; the
+    others go to test / val by a stable hash of their id with the given fractions, and to
+    train otherwise.
     """
     if any(fnmatch.fnmatchcase(speaker, g) for g in split.test):
         return "test"
     if any(fnmatch.fnmatchcase(speaker, g) for g in split.val):
         return "val"
+    if corpus_split is not None:
+        return corpus_split
     u = int(hashlib.sha256(speaker.encode()).hexdigest()[:8], 16) / 0x100000000  # uniform in [0, 1)
     if u < split.test_fraction:
         return "test"

@@ -26,6 +26,7 @@ SPEAKER_FOLDER = re.compile(r"spk(\d+)-")
 def run(params: Params, layout: Layout, count: int, progress: bool = False) -> dict:
     """Write ``count`` new speakers' clips; returns ``{"speakers": [...], "videos": int, "folder", "seconds"}``."""
     from lipsync.corpus.generate import clip_paths, write_clip
+    from lipsync.photos.catalogue import load_photo_set
 
     if count < 1:
         raise ValueError(f"--extra-speakers must be >= 1, got {count}")
@@ -34,11 +35,12 @@ def run(params: Params, layout: Layout, count: int, progress: bool = False) -> d
     taken = [int(m.group(1)) for p in layout.raw_videos.iterdir() if (m := SPEAKER_FOLDER.match(p.name))]
     first = max([*taken, params.corpus.speakers - 1]) + 1
     # every index below speakers - test_speakers is a training speaker: the new ones all are
-    settings = dataclasses.replace(params.corpus, speakers=first + count + 1, test_speakers=1)
+    settings = dataclasses.replace(params.corpus, speakers=first + count + 1, test_speakers=1, val_speakers=0)
+    photos = load_photo_set(layout.photos)
     speakers, videos = [], 0
     for index in range(first, first + count):
         for clip in range(settings.clips_per_speaker):
-            write_clip(settings, layout.corpus, index, clip)
+            write_clip(settings, layout.corpus, index, clip, photos)
             videos += 1
         speaker = next((layout.corpus / "videos").glob(f"spk{index:02d}-*")).name
         speakers.append(speaker)

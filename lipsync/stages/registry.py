@@ -45,7 +45,9 @@ TRAINING_CODE = ("lipsync/stages/training_stage.py", "lipsync/training", "lipsyn
 GENERATOR_CODE = ("lipsync/stages/generator_inputs.py", "lipsync/stages/mouth_truth.py", *TRAINING_CODE)
 
 STAGES: tuple[Stage, ...] = (
-    Stage("corpus", "whole", "data", (), ("format", "corpus"),
+    Stage("photos", "whole", "data", (), ("corpus.seed", "corpus.photos", "faces.detector"),
+          code=("lipsync/stages/photos.py", "lipsync/photos")),
+    Stage("corpus", "whole", "data", ("photos",), ("format", "corpus"),
           code=("lipsync/stages/corpus.py", "lipsync/corpus", "lipsync/media/writer.py")),
     Stage("ingest", "per_video", "data", ("corpus",), ("format", "ingest"),
           code=("lipsync/stages/ingest.py", "lipsync/stages/ingest_duplicates.py", "lipsync/stages/per_video.py",
@@ -54,7 +56,7 @@ STAGES: tuple[Stage, ...] = (
           code=("lipsync/stages/faces.py", "lipsync/stages/per_video.py", "lipsync/faces")),
     Stage("mel", "per_video", "data", ("ingest",), ("format", "mel"),
           code=("lipsync/stages/mel.py", "lipsync/stages/per_video.py", "lipsync/audio")),
-    Stage("shards", "whole", "data", ("faces", "mel"), ("seed", "format", "shards"),
+    Stage("shards", "whole", "data", ("faces", "mel"), ("seed", "format", "shards"),  # + corpus speakers.json
           code=("lipsync/stages/shards.py", "lipsync/data")),
     Stage(
         "syncnet_expert", "training", "training", ("shards",),

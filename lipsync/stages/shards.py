@@ -88,6 +88,15 @@ def _refuse_empty(plan: pd.DataFrame, layout: Layout) -> None:
         )
 
 
+def _corpus_splits(layout: Layout) -> dict[str, str]:
+    """speaker -> split the corpus gave it (by its face's identity); empty without a corpus."""
+    try:
+        speakers = json.loads(layout.corpus_speakers.read_text())
+    except FileNotFoundError:
+        return {}
+    return {name: entry["split"] for name, entry in speakers.items()}
+
+
 def plan_segments(params: Params, layout: Layout) -> pd.DataFrame:
     """One row per sample: video_id, speaker, clip, split, start, stop, key (sorted by key)."""
     if not layout.faces_manifest.exists() or not layout.mel_manifest.exists():
@@ -100,11 +109,12 @@ def plan_segments(params: Params, layout: Layout) -> pd.DataFrame:
         & set(mel.video_id[mel.status == rec.OK])
         & set(ingested.video_id[ingested.status == rec.OK])
     )
+    corpus_splits = _corpus_splits(layout)
     rows = []
     for video_id in ready:
         ingest = rec.read_record(layout.ingest_record(video_id))
         face = rec.read_record(layout.face_record(video_id))
-        split = speaker_split(ingest["speaker"], params.shards.split)
+        split = speaker_split(ingest["speaker"], params.shards.split, corpus_splits.get(ingest["speaker"]))
         runs = [tuple(s) for s in face["segments"]]
         for start, stop in segment_bounds(runs, params.shards.segment_frames, params.format.sync_window):
             rows.append(

@@ -33,5 +33,11 @@ def corpus_settings(real_settings) -> CorpusSettings:
 def tiny_settings(corpus_settings) -> CorpusSettings:
     """2 speakers (astronaut: train, grace_hopper: test) x 1 clip x 1.2 s at 128 px."""
     return dataclasses.replace(
-        corpus_settings, speakers=2, clips_per_speaker=1, min_seconds=1.2, max_seconds=1.2, test_speakers=1
+        corpus_settings,
+        speakers=2,
+        clips_per_speaker=1,
+        min_seconds=1.2,
+        max_seconds=1.2,
+        test_speakers=1,
+        val_speakers=0,
     )

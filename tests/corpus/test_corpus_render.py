@@ -10,24 +10,24 @@ import pytest
 from scipy.stats import spearmanr
 
 from lipsync.corpus.espeak import synthesize
-from lipsync.corpus.photos import load_photo, prepare_photo
+from lipsync.corpus.photos import builtin_photo_set, load_photo, prepare_photo
 from lipsync.corpus.render import render_clip
 from lipsync.corpus.speakers import plan_speakers
 from lipsync.corpus.visemes import mouth_track, viseme_of
 
 
 def test_photos_load_as_rgb_uint8(corpus_settings):
-    shapes = {name: load_photo(name, corpus_settings).shape for name in corpus_settings.photos}
+    shapes = {name: load_photo(name, corpus_settings).shape for name in corpus_settings.photos.builtin}
     assert shapes == {"astronaut": (512, 512, 3), "camera": (512, 512, 3), "grace_hopper": (600, 512, 3)}
     camera = load_photo("camera", corpus_settings)
     assert camera.dtype == np.uint8 and np.array_equal(camera[..., 0], camera[..., 2])
-    with pytest.raises(KeyError, match="corpus.photos"):
+    with pytest.raises(KeyError, match="corpus.photos.builtin"):
         load_photo("lena", corpus_settings)
 
 
 @pytest.mark.parametrize("name", ["astronaut", "camera", "grace_hopper"])
 def test_annotations_are_a_plausible_face(corpus_settings, name):
-    photo = corpus_settings.photos[name]
+    photo = corpus_settings.photos.builtin[name]
     x0, y0, x1, y1 = photo.face_box
     (lex, ley), (rex, rey), (nx, ny), (lmx, lmy), (rmx, rmy) = photo.landmarks
     assert all(x0 <= x <= x1 and y0 <= y <= y1 for x, y in photo.landmarks)
@@ -37,7 +37,7 @@ def test_annotations_are_a_plausible_face(corpus_settings, name):
 
 
 def test_own_mouth_is_inpainted_and_lip_colour_sampled(corpus_settings):
-    photo = corpus_settings.photos["grace_hopper"]
+    photo = builtin_photo_set(corpus_settings)["grace_hopper"]
     prepared = prepare_photo(photo, corpus_settings.mouth)
     original = load_photo("grace_hopper", corpus_settings).astype(np.float32) / 255
     (lx, ly), (rx, _) = photo.landmarks[3], photo.landmarks[4]
@@ -162,3 +162,16 @@ def test_too_short_clip_names_the_params_key(corpus_settings):
     short = dataclasses.replace(corpus_settings, min_seconds=0.3, max_seconds=0.3)
     with pytest.raises(ValueError, match="corpus.min_seconds"):
         render_clip(short, 0, 0)
+
+
+def test_speakers_on_many_identities_never_share_one_across_splits(real_settings):
+    base = builtin_photo_set(real_settings)["astronaut"]
+    splits = ["test"] * 4 + ["val"] * 2 + ["train"] * 14
+    photos = {f"pkg{i:02d}": dataclasses.replace(base, split=s) for i, s in enumerate(splits)}
+    speakers = plan_speakers(real_settings, photos)
+    counts = [sum(p.split == s for p in speakers) for s in ("train", "val", "test")]
+    assert counts == [26 - 2 - 4, 2, 4] == [real_settings.speakers - 6, real_settings.val_speakers, 4]
+    by_split = {s: {p.photo for p in speakers if p.split == s} for s in ("train", "val", "test")}
+    assert [len(names) for names in by_split.values()] == [14, 2, 4]  # every identity is used
+    assert all(photos[name].split == split for split, names in by_split.items() for name in names)
+    assert speakers[3].id == "spk03-pkg09"  # train speakers cycle over the train identities in name order

@@ -49,7 +49,9 @@ def test_shards_are_byte_identical_and_members_have_the_fixed_time(tmp_path):
         members = tar.getmembers()
     assert {m.mtime for m in members} == {0}
     first = {m.name for m in members if m.name.startswith("abcdef0123456789_000000.")}
-    assert first == {f"abcdef0123456789_000000.{e}" for e in ("frames.npy", "mel.npy", "boxes.npy", "landmarks.npy", "json")}
+    assert first == {
+        f"abcdef0123456789_000000.{e}" for e in ("frames.npy", "mel.npy", "boxes.npy", "landmarks.npy", "json")
+    }
     assert not list(tmp_path.glob(".*tmp*"))
     assert data_version(digests) == data_version(list(reversed(digests)))
     assert len(data_version(digests)) == 16
@@ -77,7 +79,9 @@ def test_segments_cut_runs_into_windows():
 
 
 def test_verify_shards_names_the_shard_and_the_expected_and_found_values(tmp_path):
-    entries = [write_shard(tmp_path / f"shard-{k:06d}.tar", [make_sample(2 * k), make_sample(2 * k + 1)], 0) for k in (0, 1)]
+    entries = [
+        write_shard(tmp_path / f"shard-{k:06d}.tar", [make_sample(2 * k), make_sample(2 * k + 1)], 0) for k in (0, 1)
+    ]
     assert verify_shards(tmp_path, entries, check_sha256=True) == sum(e["bytes"] for e in entries)
     second = tmp_path / "shard-000001.tar"
     data = second.read_bytes()
@@ -100,3 +104,10 @@ def test_verify_shards_names_the_shard_and_the_expected_and_found_values(tmp_pat
     (tmp_path / "shard-000002.tar").write_bytes(data)
     with pytest.raises(ShardMismatch, match="shard-000002.tar is not in the shards manifest"):
         verify_shards(tmp_path, entries, check_sha256=True)
+
+
+def test_speaker_split_follows_the_corpus_after_the_globs():
+    split = SimpleNamespace(val=("spk05-*",), test=(), val_fraction=0.0, test_fraction=0.5)
+    assert speaker_split("spk07-faceapi03", split, "test") == "test"
+    assert speaker_split("spk07-faceapi03", split, "train") == "train"  # not hashed into test
+    assert speaker_split("spk05-faceapi03", split, "train") == "val"  # an explicit glob still wins

@@ -72,6 +72,6 @@ def photo_face(name: str) -> np.ndarray:
     cut around its annotated face box with the real crop params."""
     corpus = real_section(CorpusSettings, "corpus")
     faces_settings = real_section(FacesSettings, "faces")
-    photo = read_source(corpus.photos[name].source)
-    box = np.float32([corpus.photos[name].face_box])
+    photo = read_source(corpus.photos.builtin[name].source)
+    box = np.float32([corpus.photos.builtin[name].face_box])
     return crop_faces(photo[None], box, faces_settings.size, faces_settings.crop)[0]

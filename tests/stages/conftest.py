@@ -13,10 +13,12 @@ from tests.builders import TINY, discard_unless_failed, make_project
 
 @pytest.fixture(scope="package")
 def tiny_data(tmp_path_factory, request):
-    """A TINY project after corpus, ingest, faces, mel and shards: (project, {stage: summary})."""
+    """A TINY project after photos (builtin), corpus, ingest, faces, mel and shards: (project, {stage: summary})."""
     root = tmp_path_factory.mktemp("stages")
     project = make_project(root / "proj", TINY)
-    summaries = {name: runner(name)(project.params, project.layout) for name in ("corpus", "ingest", "faces", "mel")}
+    summaries = {
+        name: runner(name)(project.params, project.layout) for name in ("photos", "corpus", "ingest", "faces", "mel")
+    }
     summaries["shards"] = runner("shards")(project.params, project.layout)
     yield project, summaries
     discard_unless_failed(request, root)

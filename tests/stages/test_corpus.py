@@ -28,7 +28,7 @@ def test_corpus_is_written_once_and_skipped_while_unchanged(tiny_data):
 def test_other_settings_are_not_up_to_date(tiny_data):
     project, _ = tiny_data
     other = dataclasses.replace(project.params.corpus, seed=project.params.corpus.seed + 1)
-    fingerprint = corpus.section_hash((other, corpus._code_hash()))
+    fingerprint = corpus.corpus_fingerprint(other, project.layout)
     assert corpus._previous(project.layout, fingerprint) is None
-    same = corpus.section_hash((project.params.corpus, corpus._code_hash()))
+    same = corpus.corpus_fingerprint(project.params.corpus, project.layout)
     assert corpus._previous(project.layout, same) is not None

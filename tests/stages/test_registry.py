@@ -30,8 +30,8 @@ def test_every_stage_has_its_five_things(stage: Stage):
     params = loaded_params()
     for key in stage.params:
         lookup(params, key)  # AttributeError names a key that params.yaml lacks
-    if stage.kind != "training":
-        assert stage.name in stage.params  # its own params section
+    if stage.kind != "training":  # its own params section (photos: corpus.photos, the name for it)
+        assert any(key.split(".")[-1] == stage.name for key in stage.params)
     if stage.kind == "training":
         assert f"training.{stage.name}" in stage.params and stage.registered_model
     if stage.architecture:
