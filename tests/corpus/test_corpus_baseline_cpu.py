@@ -80,9 +80,8 @@ def _run(env: dict[str, str], *args: str) -> str:
 
 
 def _hashes(root: Path) -> dict[str, str]:
-    return {
-        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in root.rglob("*") if p.is_file()
-    }
+    files = (p for p in root.rglob("*") if p.is_file())
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
 
 
 @pytest.mark.skipif(not IS_X86_64, reason="the pins and the lesser machine are x86-64 ones")
