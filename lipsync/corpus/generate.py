@@ -63,7 +63,7 @@ def generate_corpus(settings: CorpusSettings, out_dir: Path, progress: bool = Fa
     out_dir = Path(out_dir)
     speakers = plan_speakers(settings)
     jobs = [(s.index, j) for s in speakers for j in range(settings.clips_per_speaker)]
-    frames = _run_jobs(settings, out_dir, jobs, progress)
+    frames = write_clips(settings, out_dir, jobs, progress)
     expected = {p for s in speakers for j in range(settings.clips_per_speaker) for p in clip_paths(out_dir, s.id, j)}
     _remove_stale(out_dir, expected)
     write_json(
@@ -80,8 +80,8 @@ def generate_corpus(settings: CorpusSettings, out_dir: Path, progress: bool = Fa
     )
 
 
-def _run_jobs(settings: CorpusSettings, out_dir: Path, jobs: list[tuple[int, int]], progress: bool) -> list[int]:
-    """Render and write each (speaker, clip) job; returns the frame count of each clip."""
+def write_clips(settings: CorpusSettings, out_dir: Path, jobs: list[tuple[int, int]], progress: bool) -> list[int]:
+    """Render and write each (speaker, clip) job in pinned workers; returns the frame count of each clip."""
     from tqdm import tqdm
 
     bar = tqdm(total=len(jobs), desc="corpus", unit="clip", disable=not progress)
