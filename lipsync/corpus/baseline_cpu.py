@@ -32,8 +32,8 @@ process. In the worker, :func:`pin_worker` turns OpenCV's optimised paths off
 FFmpeg's CPU flags to SSE2 (``av_force_cpu_flags``). Pinning libraries' own switches was
 preferred to rewriting the rendering without transcendental functions or float
 interpolation: the switches cover any numpy/OpenCV call a renderer uses, today's or a
-future one's. Other architectures (aarch64) keep the libraries' choices: a corpus rendered
-there is reproducible on that architecture only.
+future one's. Other architectures (aarch64) and systems keep the libraries' choices: a corpus
+rendered there is reproducible on that architecture only.
 """
 
 from __future__ import annotations
@@ -42,10 +42,12 @@ import contextlib
 import ctypes
 import os
 import platform
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-IS_X86_64 = platform.machine().lower() in ("x86_64", "amd64")
+# The pins are x86-64 switches; FFmpeg's libavutil is found through Linux's /proc/self/maps.
+IS_X86_64 = sys.platform == "linux" and platform.machine().lower() in ("x86_64", "amd64")
 
 # glibc selects FMA/AVX2 variants of libm functions (sin, cos, exp, log, pow, atan2) per CPU.
 GLIBC_MASK = "glibc.cpu.hwcaps=-AVX,-AVX2,-FMA,-FMA4,-AVX512F"
