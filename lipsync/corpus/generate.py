@@ -7,9 +7,12 @@ Layout under ``out_dir``::
     speakers.json                 {speaker: photo, split, voice, look, clips}
 
 Clips are rendered by a pool of ``settings.workers`` spawned processes (so a script calling
-this needs the usual ``if __name__ == "__main__":`` guard); each clip depends only on
-(seed, speaker, clip), and x264's thread count is fixed, so the same settings give the same
-bytes whatever the worker count. Every file is written under a temporary name and renamed.
+this needs the usual ``if __name__ == "__main__":`` guard), always, even for one worker: the
+workers start with numpy's, OpenCV's, glibc's, OpenBLAS's and FFmpeg's SIMD pinned to the
+x86-64 baseline (:mod:`lipsync.corpus.baseline_cpu`), so the bytes do not depend on the CPU.
+Each clip depends only on (seed, speaker, clip), and x264's thread count is fixed, so the same
+settings give the same bytes whatever the worker count. Every file is written under a
+temporary name and renamed.
 Files under ``videos/`` and ``truth/`` that this run did not write (a previous run with more
 speakers or clips) are deleted afterwards, so ``out_dir`` holds exactly this corpus.
 """
@@ -22,9 +25,8 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import cv2
-
 from lipsync.atomic import write_json, write_npz
+from lipsync.corpus.baseline_cpu import baseline_children, pin_worker
 from lipsync.corpus.render import render_clip
 from lipsync.corpus.settings import CorpusSettings, PhotoSettings
 from lipsync.corpus.speakers import plan_speakers
@@ -65,7 +67,7 @@ def generate_corpus(
     out_dir = Path(out_dir)
     speakers = plan_speakers(settings, photos)
     jobs = [(s.index, j) for s in speakers for j in range(settings.clips_per_speaker)]
-    frames = _run_jobs(settings, out_dir, jobs, progress, photos)
+    frames = write_clips(settings, out_dir, jobs, progress, photos)
     expected = {p for s in speakers for j in range(settings.clips_per_speaker) for p in clip_paths(out_dir, s.id, j)}
     _remove_stale(out_dir, expected)
     write_json(
@@ -83,22 +85,25 @@ def generate_corpus(
     )
 
 
-def _run_jobs(
-    settings: CorpusSettings, out_dir: Path, jobs: list[tuple[int, int]], progress: bool, photos
+def write_clips(
+    settings: CorpusSettings,
+    out_dir: Path,
+    jobs: list[tuple[int, int]],
+    progress: bool,
+    photos: dict[str, PhotoSettings] | None = None,
 ) -> list[int]:
-    """Render and write each (speaker, clip) job; returns the frame count of each clip."""
+    """Render and write each (speaker, clip) job in pinned workers; returns the frame count of each clip."""
     from tqdm import tqdm
 
     bar = tqdm(total=len(jobs), desc="corpus", unit="clip", disable=not progress)
-    if settings.workers <= 1:
-        frames = []
-        for speaker, clip in jobs:
-            frames.append(write_clip(settings, out_dir, speaker, clip, photos))
-            bar.update()
-        bar.close()
-        return frames
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(min(settings.workers, len(jobs)), mp_context=context, initializer=_quiet_cv2) as pool:
+    # Always in spawned workers, started with the libraries' SIMD pinned (see baseline_cpu).
+    with (
+        baseline_children(),
+        ProcessPoolExecutor(
+            max(1, min(settings.workers, len(jobs))), mp_context=context, initializer=pin_worker
+        ) as pool,
+    ):
         futures = [pool.submit(write_clip, settings, out_dir, speaker, clip, photos) for speaker, clip in jobs]
         for _ in as_completed(futures):
             bar.update()
@@ -118,10 +123,6 @@ def write_clip(settings: CorpusSettings, out_dir: Path, speaker_index: int, clip
     )  # fmt: skip
     write_npz(truth, **clip.truth.arrays())
     return len(clip.frames)
-
-
-def _quiet_cv2() -> None:
-    cv2.setNumThreads(1)  # the pool already uses the cores; OpenCV's own threads would oversubscribe
 
 
 def _remove_stale(out_dir: Path, expected: set[Path]) -> None:

@@ -9,6 +9,9 @@ reproducible, which neither PyAV nor FFmpeg do by default:
   repeated runs of the same input in one process (96x96 frames, threads=1), and SSSE3 or
   newer kernels change its decisions, so files would differ between CPUs. The SSE2 kernels
   give the same bytes as x264's plain C, at about 80% of the speed of the newest kernels.
+  FFmpeg's own kernels (the AAC encoder's float DSP, swscale's RGB -> YUV) also depend on
+  the CPU; this module leaves them alone (they are process-wide): the corpus pins them in
+  its workers, see :mod:`lipsync.corpus.baseline_cpu`.
 - the muxer and both encoders run with the ``bitexact`` flag, so no library version
   strings or creation times end up in the file,
 - the file is written under a temporary name in the same directory and renamed into

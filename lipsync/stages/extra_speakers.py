@@ -25,7 +25,7 @@ SPEAKER_FOLDER = re.compile(r"spk(\d+)-")
 @writes_data
 def run(params: Params, layout: Layout, count: int, progress: bool = False) -> dict:
     """Write ``count`` new speakers' clips; returns ``{"speakers": [...], "videos": int, "folder", "seconds"}``."""
-    from lipsync.corpus.generate import clip_paths, write_clip
+    from lipsync.corpus.generate import clip_paths, write_clips
     from lipsync.photos.catalogue import load_photo_set
 
     if count < 1:
@@ -37,11 +37,10 @@ def run(params: Params, layout: Layout, count: int, progress: bool = False) -> d
     # every index below speakers - test_speakers is a training speaker: the new ones all are
     settings = dataclasses.replace(params.corpus, speakers=first + count + 1, test_speakers=1, val_speakers=0)
     photos = load_photo_set(layout.photos)
-    speakers, videos = [], 0
+    jobs = [(index, clip) for index in range(first, first + count) for clip in range(settings.clips_per_speaker)]
+    videos = len(write_clips(settings, layout.corpus, jobs, progress, photos))  # in pinned workers, as the corpus
+    speakers = []
     for index in range(first, first + count):
-        for clip in range(settings.clips_per_speaker):
-            write_clip(settings, layout.corpus, index, clip, photos)
-            videos += 1
         speaker = next((layout.corpus / "videos").glob(f"spk{index:02d}-*")).name
         speakers.append(speaker)
         if layout.raw_videos != layout.corpus_videos:  # the raw folder is elsewhere: the videos go there
