@@ -40,11 +40,14 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import multiprocessing
 import os
 import platform
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 # The pins are x86-64 switches; FFmpeg's libavutil is found through Linux's /proc/self/maps.
 IS_X86_64 = sys.platform == "linux" and platform.machine().lower() in ("x86_64", "amd64")
@@ -54,6 +57,7 @@ GLIBC_MASK = "glibc.cpu.hwcaps=-AVX,-AVX2,-FMA,-FMA4,-AVX512F"
 OPENBLAS_CORE = "Prescott"  # SSE3 kernels: on every x86-64 CPU, chosen whatever the CPU is
 # FFmpeg's AV_CPU_FLAG_{MMX, MMXEXT, SSE, SSE2, CMOV}: the x86-64 baseline.
 FFMPEG_BASELINE_FLAGS = 0x1 | 0x2 | 0x8 | 0x10 | 0x1000
+T = TypeVar("T")
 
 
 def baseline_environment(environ: dict[str, str] | None = None) -> dict[str, str]:
@@ -91,6 +95,14 @@ def baseline_children() -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+def run_pinned(function: Callable[..., T], *args) -> T:
+    """``function(*args)`` in one spawned process pinned as the corpus workers are (picklable
+    arguments and result); its exceptions are raised here."""
+    context = multiprocessing.get_context("spawn")
+    with baseline_children(), ProcessPoolExecutor(1, mp_context=context, initializer=pin_worker) as pool:
+        return pool.submit(function, *args).result()
 
 
 def pin_worker() -> None:

@@ -35,6 +35,7 @@ import cv2
 import numpy as np
 
 from lipsync.atomic import atomic_path, write_json
+from lipsync.corpus.baseline_cpu import run_pinned
 from lipsync.corpus.photos import read_source
 from lipsync.corpus.settings import BuiltinPhotoSettings, PhotoPackageSettings, PhotoSettings, PhotosSettings
 from lipsync.faces.settings import DetectorSettings
@@ -67,11 +68,33 @@ def build_photos(
     settings: PhotosSettings, seed: int, detector: DetectorSettings, archives: Path, out_dir: Path,
     fetch: Fetch = fetch_archive,
 ) -> dict:  # fmt: skip
-    """Write ``out_dir`` (see the module docstring) from ``settings.source``; returns the summary."""
+    """Write ``out_dir`` (see the module docstring) from ``settings.source``; returns the summary.
+
+    The archives are fetched and verified here; finding faces and writing the crops runs in one
+    spawned process with the libraries' SIMD pinned and one torch thread (as the corpus's
+    rendering, :mod:`lipsync.corpus.baseline_cpu`), since MTCNN's boxes and OpenCV's warps
+    round differently on other CPUs and the corpus is drawn from these annotations.
+    """
+    archive_paths = {}
+    if settings.source == "packages":
+        for package in settings.packages:
+            if package.enabled:
+                path = fetch(package, archives, settings.fetch_timeout)
+                verify_archive(package, path)
+                archive_paths[package.id] = path
+    return run_pinned(_build, settings, seed, detector, archive_paths, Path(out_dir))
+
+
+def _build(
+    settings: PhotosSettings, seed: int, detector: DetectorSettings, archive_paths: dict[str, Path], out_dir: Path
+) -> dict:
+    import torch
+
+    torch.set_num_threads(1)  # the split of a convolution's sums depends on the thread count
     if settings.source == "builtin":
         sightings, images, identities = _builtin(settings)
     else:
-        sightings, images = _from_packages(settings, detector, archives, fetch)
+        sightings, images = _from_packages(settings, detector, archive_paths)
         identities = merge_identities(sightings, settings.same_person_distance)
     kept = [s for s in sightings if s.face.status == KEPT]
     splits = (
@@ -109,15 +132,14 @@ def face_key(s: Sighting) -> str:
 
 
 def _from_packages(
-    settings: PhotosSettings, detector: DetectorSettings, archives: Path, fetch: Fetch
+    settings: PhotosSettings, detector: DetectorSettings, archive_paths: dict[str, Path]
 ) -> tuple[list[Sighting], dict]:
     sightings, images = [], {}
     for package in settings.packages:
-        if not package.enabled:
+        if package.id not in archive_paths:
             continue
-        path = fetch(package, archives, settings.fetch_timeout)
-        verify_archive(package, path)
-        for i, (member, image) in enumerate(zip(package.members, read_images(package, path), strict=True)):
+        images_of = read_images(package, archive_paths[package.id])
+        for i, (member, image) in enumerate(zip(package.members, images_of, strict=True)):
             images[(package.id, i)] = image
             for j, face in enumerate(find_faces(image, detector, settings.filters)):
                 sightings.append(Sighting(package, member, i, j, face))
