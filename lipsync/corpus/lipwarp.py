@@ -121,6 +121,12 @@ def build_mesh(points: np.ndarray, s: LipWarpSettings) -> LipMesh:
     centre, half = (lo + hi) / 2, (hi - lo) / 2 * (1.0 + s.ring_margin) * np.sqrt(2.0)
     angles = np.arange(s.ring_points) * 2 * np.pi / s.ring_points
     ring = centre + half * np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    # a still contour just outside the jaw keeps the warp (and its cost) to the lower face
+    mouth = points[48:68].mean(axis=0)
+    jaw = points[2:15]
+    outward = (jaw - mouth) / np.linalg.norm(jaw - mouth, axis=1, keepdims=True)
+    unit = float(np.linalg.norm(points[54] - points[48]))
+    ring = np.vstack([jaw + s.jaw_margin * unit * outward, ring])
     reference = np.vstack([articulate(points, np.array([1.0, 0.5, 0.0]), s), ring])
     triangles = Delaunay(reference).simplices.astype(np.int64)
     still = np.abs(articulate(points, np.array([1.0, 1.0, 1.0]), s) - points).sum(axis=1) == 0
@@ -187,18 +193,17 @@ def warp_mouth(
     labels = _triangle_labels(moved[moving] - (x0, y0), patch_shape)  # (h, w) int32, -1 outside
     inside = labels >= 0
     if inside.any():
-        ys, xs = np.nonzero(inside)
-        k = labels[ys, xs]
         affine = _affines(moved[moving], neutral[moving])  # (K, 2, 3) moved frame px -> neutral frame px
         affine = np.einsum("ij,kjl->kil", to_source[:, :2], affine)
-        affine[:, :, 2] += to_source[:, 2]  # -> source cv2 coordinates
-        px, py = xs + x0 + 0.5, ys + y0 + 0.5  # pixel centres
-        mx = np.zeros(patch_shape, np.float32)
-        my = np.zeros(patch_shape, np.float32)
-        mx[ys, xs] = affine[k, 0, 0] * px + affine[k, 0, 1] * py + affine[k, 0, 2]
-        my[ys, xs] = affine[k, 1, 0] * px + affine[k, 1, 1] * py + affine[k, 1, 2]
+        affine[:, :, 2] += to_source[:, 2] + affine[:, :, :2] @ np.array([x0 + 0.5, y0 + 0.5])  # patch index ->
+        table = np.vstack([affine.reshape(-1, 6), np.zeros((1, 6))]).astype(np.float32)  # source cv2; -1: unused
+        c = table[labels]  # (h, w, 6)
+        xs = np.arange(patch_shape[1], dtype=np.float32)[None, :]
+        ys = np.arange(patch_shape[0], dtype=np.float32)[:, None]
+        mx = c[..., 0] * xs + c[..., 1] * ys + c[..., 2]
+        my = c[..., 3] * xs + c[..., 4] * ys + c[..., 5]
         warped = cv2.remap(source, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
-        frame[y0:y1, x0:x1][inside] = warped[inside]
+        np.copyto(frame[y0:y1, x0:x1], warped, where=inside[..., None])
     _paint_opening(frame, moved, paint, s)
     return lips_box(moved)
 

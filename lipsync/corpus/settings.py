@@ -142,7 +142,8 @@ class LipWarpSettings:
     width_gain: corner spread from width 0 to 1; round_narrow: corners in at round = 1;
         round_thicken: lip thickening at round = 1, fraction of each lip's own thickness.
     ring_margin: the still ring of mesh points lies this share beyond the landmarks' box
-        (times sqrt 2); ring_points: its point count.
+        (times sqrt 2); ring_points: its point count; jaw_margin: a second still contour lies this
+        far outside the jaw points 2-14 (away from the mouth), so only the lower face is warped.
     interior_shade: interior = lower-lip colour x this; teeth_gain: teeth brightness per skin
         brightness; teeth_tint: share of the skin's hue in the teeth.
     upper_teeth, lower_teeth: teeth band heights; teeth_share: at most this share of the gap.
@@ -163,6 +164,7 @@ class LipWarpSettings:
     round_thicken: float
     ring_margin: float
     ring_points: int
+    jaw_margin: float
     interior_shade: float
     teeth_gain: float
     teeth_tint: float
