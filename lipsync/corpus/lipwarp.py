@@ -32,7 +32,6 @@ from lipsync.corpus.settings import LipWarpSettings, PhotoSettings
 INNER_UPPER, INNER_LOWER = (61, 62, 63), (67, 66, 65)
 OUTER_UPPER, OUTER_LOWER = (49, 50, 51, 52, 53), (59, 58, 57, 56, 55)
 JAW = tuple(range(4, 13))  # jaw contour points that follow the chin
-LIPS = slice(48, 68)
 _SHIFT = 4  # fillPoly fractional bits: 1/16 px vertices
 
 
