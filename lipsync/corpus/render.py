@@ -30,8 +30,8 @@ class ClipTruth:
     face_boxes: float32 (T, 4) x0, y0, x1, y1 (MTCNN convention, upright).
     landmarks: float32 (T, 5, 2) left eye, right eye, nose, left/right neutral mouth corner.
     mouth_params: float32 (T, 3) open, width, round in [0, 1], at frame centres (i + 0.5) / fps.
-    mouth_boxes: float32 (T, 4) bounds of the moved lips and chin (renderer warp, see
-        :func:`lipsync.corpus.lipwarp.lips_box`) or of the drawn lips (lens).
+    mouth_boxes: float32 (T, 4) bounds of the lips: moved (renderer warp,
+        :func:`lipsync.corpus.lipwarp.lips_box`) or drawn (lens).
     phonemes, visemes: (P,) espeak mnemonics and their viseme names.
     phoneme_times: float32 (P, 2) start, end seconds from the start of the clip.
     """
