@@ -82,10 +82,10 @@ def test_warp_is_deterministic_and_boxed(rig, real_settings):
     assert painted[y0:y1, x0:x1].sum() > 500
 
 
-@pytest.mark.parametrize(("photo", "floor"), [("astronaut", 0.95), ("grace_hopper", 0.85)])
+@pytest.mark.parametrize(("photo", "floor"), [("astronaut", 0.95), ("grace_hopper", 0.92)])
 def test_dlib_reads_the_opening(real_settings, photo, floor):
     """One 256 px clip (~100 frames) of ``photo``: dlib finds every frame and its inner-lip
-    opening follows the truth (measured 0.987 astronaut, 0.917 grace_hopper on this clip)."""
+    opening follows the truth (measured 0.990 astronaut, 0.962 grace_hopper on this clip; 4 s each)."""
     faces = load_params(ROOT / "params.yaml").evaluation.faces
     reading = read_mouth(real_settings, photo, "warp", 1, face_landmarker(faces))
     assert reading.found_share == 1.0 and reading.correlation > floor, (reading.found_share, reading.correlation)
