@@ -73,6 +73,7 @@ bench: install
 	$(BIN)/lipsync bench evaluation
 	$(BIN)/lipsync bench inference
 	$(BIN)/lipsync bench lipsync
+	$(BIN)/lipsync bench mouth
 	$(BIN)/lipsync bench report
 
 clean:

@@ -338,6 +338,26 @@ def _truth_rows(truth: dict | None) -> list[str]:
     ]
 
 
+def mouth_rows(r: dict) -> list[str]:
+    """Per photo: dlib on the warped mouth, with the old lens mouth and the still photo beside it."""
+    rows, goal_found, goal_r = [], r["goal_found_share"], r["goal_open_correlation"]
+
+    def cell(x: dict) -> str:
+        corr = "r undefined" if x["open_correlation"] is None else f"r = {x['open_correlation']:.2f}"
+        return f"found {x['found_share']:.1%}, {corr}"
+
+    for photo, by in r["photos"].items():
+        w = by["warp"]
+        met = w["found_share"] >= goal_found and (w["open_correlation"] or 0) >= goal_r
+        rows.append(_row(
+            f"dlib reads the corpus mouth, photo `{photo}`: face found, inner-lip opening vs truth `open`",
+            f"warp: {cell(w)} over {w['frames']} frames ({w['clips']} clips); lens (old): {cell(by['lens'])}; "
+            f"still photo: found {by['photo']['found_share']:.1%}",
+            f"found >= {goal_found:.0%}, r >= {goal_r}", met, "lipsync bench mouth",
+        ))  # fmt: skip
+    return rows
+
+
 def snapshot_training(project: Project) -> None:
     """Copy the trained models' results (data/models/*/result.json) into the bench folder."""
     from lipsync.atomic import write_json
@@ -361,6 +381,7 @@ def write_report(project: Project) -> dict:
         ("training", training_rows),
         ("inference", inference_rows),
         ("lipsync", lipsync_rows),
+        ("mouth", mouth_rows),
     ):
         result = _load(project, name)
         if result:

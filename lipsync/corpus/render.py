@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from lipsync.corpus.lipwarp import articulated_mesh, lips_box, mouth_paint, photo_rig, warp_mouth
 from lipsync.corpus.mouth import MouthColors, draw_mouth
 from lipsync.corpus.photos import builtin_photo_set, prepare_photo
 from lipsync.corpus.scene import apply_transform, draw_motion, frame_transform, lighting_for, lit_photo
@@ -29,7 +30,8 @@ class ClipTruth:
     face_boxes: float32 (T, 4) x0, y0, x1, y1 (MTCNN convention, upright).
     landmarks: float32 (T, 5, 2) left eye, right eye, nose, left/right neutral mouth corner.
     mouth_params: float32 (T, 3) open, width, round in [0, 1], at frame centres (i + 0.5) / fps.
-    mouth_boxes: float32 (T, 4) bounds of the drawn lips.
+    mouth_boxes: float32 (T, 4) bounds of the lips: moved (renderer warp,
+        :func:`lipsync.corpus.lipwarp.lips_box`) or drawn (lens).
     phonemes, visemes: (P,) espeak mnemonics and their viseme names.
     phoneme_times: float32 (P, 2) start, end seconds from the start of the clip.
     """
@@ -108,16 +110,22 @@ def render_clip(
 def _render_frames(
     settings: CorpusSettings, photo: PhotoSettings, speaker: Speaker, params: np.ndarray, motions: list[np.ndarray]
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    prepared = prepare_photo(photo, settings.mouth)
+    renderer = settings.mouth.renderer
+    warping = renderer == "warp"
+    rig = photo_rig(photo, settings.mouth.warp) if renderer != "lens" else None
+    prepared = prepare_photo(photo, settings.mouth) if renderer == "lens" else None
     lighting = lighting_for(speaker.look, photo)
-    lit = lit_photo(prepared.pixels, photo, lighting, settings.lighting)
+    lit = lit_photo(prepared.pixels if prepared else rig.pixels, photo, lighting, settings.lighting)
     landmarks = np.asarray(photo.landmarks, dtype=np.float64)  # (5, 2)
     mouth_centre = landmarks[3:5].mean(axis=0)
-    colors = MouthColors(
-        lip=lighting.apply(prepared.lip_rgb, lighting.factor(*photo.lip_point)).astype(np.float32),
-        teeth=lighting.apply(np.asarray(settings.mouth.teeth_color), lighting.factor(*mouth_centre)),
-        interior=lighting.apply(np.asarray(settings.mouth.interior_color), lighting.factor(*mouth_centre)),
-    )
+    if warping:
+        paint = mouth_paint(lit, rig.landmarks, settings.mouth.warp)
+    elif prepared:
+        colors = MouthColors(
+            lip=lighting.apply(prepared.lip_rgb, lighting.factor(*photo.lip_point)).astype(np.float32),
+            teeth=lighting.apply(np.asarray(settings.mouth.teeth_color), lighting.factor(*mouth_centre)),
+            interior=lighting.apply(np.asarray(settings.mouth.interior_color), lighting.factor(*mouth_centre)),
+        )
     # Area-downscale the photo once when it is shown smaller than its pixels (no aliasing).
     shrink = min(1.0, float(np.hypot(*frame_transform(photo, speaker.look, settings.frame_size, np.zeros(4))[:, 0])))
     source = cv2.resize(lit, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA) if shrink < 1 else lit
@@ -134,7 +142,17 @@ def _render_frames(
         warp = _cv2_warp(matrix, source_scale)
         frame = cv2.warpAffine(source, warp, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
         points = apply_transform(matrix, landmarks)
-        out["mouth_boxes"][i] = draw_mouth(frame, points[3:5], params[i], colors, settings.mouth)
+        if warping:
+            neutral = apply_transform(matrix, rig.mesh.points)
+            moved = apply_transform(matrix, articulated_mesh(rig, params[i], settings.mouth.warp))
+            to_source = _frame_to_source(matrix, source_scale)
+            out["mouth_boxes"][i] = warp_mouth(
+                frame, source, to_source, neutral, moved, rig.mesh, paint, settings.mouth.warp
+            )
+        elif prepared:
+            out["mouth_boxes"][i] = draw_mouth(frame, points[3:5], params[i], colors, settings.mouth)
+        else:  # the photo's own still mouth
+            out["mouth_boxes"][i] = lips_box(apply_transform(matrix, rig.landmarks))
         frames[i] = np.clip(frame * 255.0 + 0.5, 0, 255).astype(np.uint8)
         centre, half = apply_transform(matrix, box_centre), 0.5 * box_size * np.hypot(*matrix[:, 0])
         out["face_boxes"][i] = (*(centre - half), *(centre + half))
@@ -150,3 +168,12 @@ def _cv2_warp(matrix: np.ndarray, source_scale: tuple[float, float]) -> np.ndarr
     """
     linear = matrix[:, :2] / np.asarray(source_scale)
     return np.hstack([linear, (matrix[:, 2] - 0.5 + linear @ np.full(2, 0.5))[:, None]])
+
+
+def _frame_to_source(matrix: np.ndarray, source_scale: tuple[float, float]) -> np.ndarray:
+    """(2, 3) frame px (pixel i spans [i, i + 1)) -> cv2 coordinates of the resized photo
+    (pixel centres at integers): the inverse of ``matrix``, then source = photo * scale - 0.5."""
+    inverse = cv2.invertAffineTransform(matrix.astype(np.float64))
+    scaled = inverse * np.asarray(source_scale, np.float64)[:, None]
+    scaled[:, 2] -= 0.5
+    return scaled

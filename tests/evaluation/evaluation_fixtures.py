@@ -33,14 +33,17 @@ class CroppedClip:
 
 
 @functools.lru_cache(maxsize=8)
-def cropped_clip(speaker: int, seconds: float) -> CroppedClip:
-    """Clip 0 of corpus speaker ``speaker`` (real corpus and crop params, 128 px frames)."""
+def cropped_clip(speaker: int, seconds: float, renderer: str | None = None) -> CroppedClip:
+    """Clip 0 of corpus speaker ``speaker`` (real corpus and crop params, 128 px frames), its
+    mouth rendered by ``renderer`` (corpus.mouth.renderer: the params' own when None)."""
+    corpus = real_section(CorpusSettings, "corpus")
     corpus = dataclasses.replace(
-        real_section(CorpusSettings, "corpus"),
+        corpus,
         frame_size=FRAME_SIZE,
         workers=1,
         min_seconds=seconds,
         max_seconds=seconds,
+        mouth=dataclasses.replace(corpus.mouth, renderer=renderer or corpus.mouth.renderer),
     )
     faces_settings = real_section(FacesSettings, "faces")
     clip = render_clip(corpus, speaker, 0)

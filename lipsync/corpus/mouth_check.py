@@ -1,0 +1,81 @@
+"""Does an independent landmark model read the rendered mouth? dlib on rendered corpus clips.
+
+For each photo, a few clips (of the speakers on that photo, spread over speakers) are rendered
+with a given mouth renderer and every frame goes through dlib's HOG detector and 68-point
+predictor (:class:`lipsync.evaluation.landmarks.FaceLandmarker`, the evaluation's own settings).
+Two figures per photo: the share of frames where the face is found, and the Pearson
+correlation between dlib's inner-lip opening (mean of |61-67|, |62-66|, |63-65| over the
+outer-eye-corner distance) and the truth ``open`` parameter, over the frames found.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from lipsync.corpus.render import render_clip
+from lipsync.corpus.settings import CorpusSettings
+from lipsync.corpus.speakers import plan_speakers
+from lipsync.evaluation.landmarks import FaceLandmarker, inter_ocular
+from lipsync.evaluation.settings import FaceSettings
+
+INNER_PAIRS = ((61, 67), (62, 66), (63, 65))
+
+
+@dataclass(frozen=True)
+class MouthReading:
+    """One photo under one renderer: frames rendered, found by dlib, and the correlation
+    (None when under 3 frames were found or either series is constant)."""
+
+    photo: str
+    renderer: str
+    clips: int
+    frames: int
+    found: int
+    correlation: float | None
+
+    @property
+    def found_share(self) -> float:
+        return self.found / self.frames if self.frames else 0.0
+
+
+def inner_lip_opening(points: np.ndarray) -> np.ndarray:
+    """(T,) mean inner-lip distance of (T, 68, 2) landmarks, in outer-eye-corner distances."""
+    gaps = np.stack([np.linalg.norm(points[:, a] - points[:, b], axis=-1) for a, b in INNER_PAIRS], axis=1)
+    return gaps.mean(axis=1) / inter_ocular(points)
+
+
+def clip_indices(settings: CorpusSettings, photo: str, clips: int) -> list[tuple[int, int]]:
+    """(speaker, clip) of ``clips`` clips on ``photo``: one per speaker in turn, then second clips."""
+    speakers = [i for i, s in enumerate(plan_speakers(settings)) if s.photo == photo]
+    if not speakers:
+        raise ValueError(f"no corpus speaker uses photo {photo!r}; params key corpus.photos / test_photos")
+    pairs = [(s, c) for c in range(settings.clips_per_speaker) for s in speakers]
+    return pairs[:clips]
+
+
+def read_mouth(
+    settings: CorpusSettings, photo: str, renderer: str, clips: int, landmarker: FaceLandmarker
+) -> MouthReading:
+    """Render ``clips`` clips of ``photo`` with ``renderer`` ("warp", "lens", "photo") and read them."""
+    settings = dataclasses.replace(settings, mouth=dataclasses.replace(settings.mouth, renderer=renderer))
+    openings, truths, frames = [], [], 0
+    pairs = clip_indices(settings, photo, clips)
+    for speaker, clip in pairs:
+        rendered = render_clip(settings, speaker, clip)
+        found = landmarker.locate(rendered.frames)
+        kept = ~np.isnan(found.points[:, 0, 0])
+        frames += len(rendered.frames)
+        openings.append(inner_lip_opening(found.points[kept]))
+        truths.append(rendered.truth.mouth_params[kept, 0])
+    opening, truth = np.concatenate(openings), np.concatenate(truths)
+    usable = len(opening) >= 3 and opening.std() > 0 and truth.std() > 0
+    correlation = float(np.corrcoef(opening, truth)[0, 1]) if usable else None
+    return MouthReading(photo, renderer, len(pairs), frames, len(opening), correlation)
+
+
+def face_landmarker(settings: FaceSettings) -> FaceLandmarker:
+    """dlib with the evaluation's settings, but never a guessed box: a miss must count as a miss."""
+    return FaceLandmarker(dataclasses.replace(settings, fallback_box=None))
