@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lipsync.corpus.render import render_clip
-from lipsync.corpus.settings import CorpusSettings
+from lipsync.corpus.settings import CorpusSettings, PhotoSettings
 from lipsync.corpus.speakers import plan_speakers
 from lipsync.evaluation.landmarks import FaceLandmarker, inter_ocular
 from lipsync.evaluation.settings import FaceSettings
@@ -47,24 +47,29 @@ def inner_lip_opening(points: np.ndarray) -> np.ndarray:
     return gaps.mean(axis=1) / inter_ocular(points)
 
 
-def clip_indices(settings: CorpusSettings, photo: str, clips: int) -> list[tuple[int, int]]:
-    """(speaker, clip) of ``clips`` clips on ``photo``: one per speaker in turn, then second clips."""
-    speakers = [i for i, s in enumerate(plan_speakers(settings)) if s.photo == photo]
+def clip_indices(
+    settings: CorpusSettings, photo: str, clips: int, photos: dict[str, PhotoSettings] | None = None
+) -> list[tuple[int, int]]:
+    """(speaker, clip) of ``clips`` clips on ``photo`` of ``photos`` (None: the built-in photos):
+    one per speaker in turn, then second clips."""
+    speakers = [i for i, s in enumerate(plan_speakers(settings, photos)) if s.photo == photo]
     if not speakers:
-        raise ValueError(f"no corpus speaker uses photo {photo!r}; params key corpus.photos / test_photos")
+        raise ValueError(f"no corpus speaker uses photo {photo!r} (corpus.speakers, the photos' splits)")
     pairs = [(s, c) for c in range(settings.clips_per_speaker) for s in speakers]
     return pairs[:clips]
 
 
 def read_mouth(
-    settings: CorpusSettings, photo: str, renderer: str, clips: int, landmarker: FaceLandmarker
-) -> MouthReading:
-    """Render ``clips`` clips of ``photo`` with ``renderer`` ("warp", "lens", "photo") and read them."""
+    settings: CorpusSettings, photo: str, renderer: str, clips: int, landmarker: FaceLandmarker,
+    photos: dict[str, PhotoSettings] | None = None,
+) -> MouthReading:  # fmt: skip
+    """Render ``clips`` clips of ``photo`` (a name of ``photos``; None: the built-in photos) with
+    ``renderer`` ("warp", "lens", "photo") and read them."""
     settings = dataclasses.replace(settings, mouth=dataclasses.replace(settings.mouth, renderer=renderer))
     openings, truths, frames = [], [], 0
-    pairs = clip_indices(settings, photo, clips)
+    pairs = clip_indices(settings, photo, clips, photos)
     for speaker, clip in pairs:
-        rendered = render_clip(settings, speaker, clip)
+        rendered = render_clip(settings, speaker, clip, photos)
         found = landmarker.locate(rendered.frames)
         kept = ~np.isnan(found.points[:, 0, 0])
         frames += len(rendered.frames)

@@ -8,6 +8,7 @@ import pytest
 from lipsync.config import load_params
 from lipsync.corpus.lipwarp import articulate, articulated_mesh, mouth_paint, photo_rig, warp_mouth
 from lipsync.corpus.mouth_check import face_landmarker, read_mouth
+from lipsync.corpus.photos import builtin_photo_set
 from tests.corpus.conftest import ROOT
 
 NEUTRAL = np.array([0.0, 0.5, 0.0])
@@ -15,7 +16,7 @@ NEUTRAL = np.array([0.0, 0.5, 0.0])
 
 @pytest.fixture(scope="module")
 def rig(real_settings):
-    return photo_rig(real_settings.photos["grace_hopper"], real_settings.mouth.warp)
+    return photo_rig(builtin_photo_set(real_settings)["grace_hopper"], real_settings.mouth.warp)
 
 
 def render_on_photo(rig, params, settings) -> tuple[np.ndarray, np.ndarray]:
@@ -29,7 +30,7 @@ def render_on_photo(rig, params, settings) -> tuple[np.ndarray, np.ndarray]:
 
 
 def test_photo_landmarks_sit_on_the_annotated_face(rig, real_settings):
-    photo = real_settings.photos["grace_hopper"]
+    photo = builtin_photo_set(real_settings)["grace_hopper"]
     assert rig.landmarks.shape == (68, 2)
     corners = rig.landmarks[[48, 54]]
     assert np.abs(corners - np.array(photo.landmarks[3:5])).max() < 10  # px of a 190 px face
