@@ -162,3 +162,12 @@ def test_too_short_clip_names_the_params_key(corpus_settings):
     short = dataclasses.replace(corpus_settings, min_seconds=0.3, max_seconds=0.3)
     with pytest.raises(ValueError, match="corpus.min_seconds"):
         render_clip(short, 0, 0)
+
+
+def test_articulation_is_the_rendered_clips_audio_and_truth(clip, corpus_settings):
+    """The sync ceiling measures corpora without rendering: it must see the very same clip."""
+    from lipsync.corpus.articulation import articulate_clip
+
+    said = articulate_clip(dataclasses.replace(corpus_settings, min_seconds=3.0, max_seconds=3.0), 0, 0)
+    assert np.array_equal(said.speech.audio, clip.audio)
+    assert np.array_equal(said.mouth_params, clip.truth.mouth_params) and said.n_frames == len(clip.frames)
