@@ -144,3 +144,23 @@ def test_faces_memory_row_judges_the_growth_between_lengths():
     grown = faces_rows(FACES | {"memory": faces_memory(900.0, 12000.0)})[-1]
     assert "900 MB vs 12000 MB (+1233.3%) | < 20% apart | **not met** |" in grown
     assert not any("peak memory" in r for r in faces_rows(FACES))  # results from before the figure
+
+
+def test_report_puts_the_sync_ceiling_beside_the_expert(tmp_path):
+    project = make_project(tmp_path / "proj")
+    readme = project.root / "README.md"
+    readme.write_text("<!-- bench:start -->\n<!-- bench:end -->\n")
+    expert = trained("syncnet_expert", 1000, 291.3, {"accuracy": 0.631, "auc": 0.71, "pairs": 1000.0})
+    expert["ceiling"] = {"accuracy": 0.842, "auc": 0.92, "pairs": 1000, "train_accuracy": 0.886, "train_auc": 0.95}
+    results = {
+        "syncnet_expert": expert,
+        "generator": trained("generator", 1700, 444.4, generated(0.09, 0.9)),
+        "wav2lip_baseline": trained("wav2lip_baseline", 220, 511.1, generated(0.126, 1.39)),
+    }
+    for stage, result in results.items():
+        project.layout.model_result(stage).parent.mkdir(parents=True, exist_ok=True)
+        project.layout.model_result(stage).write_text(json.dumps(result))
+    assert write_report(project)["rows"] == 6
+    text = readme.read_text()
+    assert "| 84.2% held out, 88.6% train speakers | >= 95% | **not met** |" in text
+    assert "| 21.1 points below (63.1% vs 84.2%) | <= 10 points | **not met** |" in text
