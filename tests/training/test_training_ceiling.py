@@ -37,9 +37,9 @@ def test_the_corpus_sync_is_learnable_by_a_perfect_eye(small_corpus):
     params, splits = small_corpus
     figures = ceiling_of(params, splits["train"], splits["test"])
     assert figures["pairs"] >= 400  # balanced: half in sync
-    # measured 2026-12-02: 73.9% held out, 76.0% train (the full corpus: 84.2% / 88.6%, README
+    # measured 2026-12-02: 72.0% held out, 71.6% train (the full corpus: 85.1% / 89.6%, README
     # "Sync ceiling"); a corpus whose mouth stops following its audio falls to chance (below)
-    assert figures["accuracy"] >= 0.68 and figures["train_accuracy"] >= 0.70, figures
+    assert figures["accuracy"] >= 0.66 and figures["train_accuracy"] >= 0.66, figures
 
 
 def test_a_mouth_from_another_clip_gives_chance(small_corpus):
