@@ -21,7 +21,8 @@ from lipsync.tracking.ui_links import model_version_url, run_url
 
 def training_metadata(result: dict, layout, mlflow_ui: str) -> dict:
     """Registered model and MLflow run (links into the MLflow UI), budget, one entry per final
-    evaluation metric (``eval/<name>``), the sample grid (generators)."""
+    evaluation metric (``eval/<name>``), the expert's sync ceiling (``ceiling/<name>``), the sample
+    grid (generators)."""
     model = result["model"]
     meta = {
         "model": dg.MetadataValue.text(f"{model['name']} v{model['version']}"),
@@ -33,6 +34,7 @@ def training_metadata(result: dict, layout, mlflow_ui: str) -> dict:
         "train_seconds": dg.MetadataValue.float(float(result["train_seconds"])),
         "samples_per_second": dg.MetadataValue.float(float(result["samples_per_second"])),
         **{f"eval/{name}": number(value) for name, value in result["metrics"].items()},
+        **{f"ceiling/{name}": number(value) for name, value in (result.get("ceiling") or {}).items()},
         "result": dg.MetadataValue.path(str(layout.model_result(result["stage"]))),
     }
     grid = layout.sample_grid(result["stage"])
@@ -56,7 +58,8 @@ def training_asset(stage: ModuleType, description: str) -> dg.AssetsDefinition:
 syncnet_expert = training_asset(
     expert_stage,
     "The lip-sync expert (SyncNet: lower half of 5 frames vs a 16-step mel window), trained on the train "
-    "shards; off-sync accuracy on the held-out speakers; registered as `syncnet-expert`.",
+    "shards; off-sync accuracy on the held-out speakers beside the sync ceiling (the same pairs judged from the "
+    "corpus's true mouth parameters); registered as `syncnet-expert`.",
 )
 generator = training_asset(
     generator_stage,

@@ -38,7 +38,7 @@ TINY = {
     "ingest": {"workers": 1},
     # a few steps each: enough to prove the graph runs and registers models, not to learn
     "training": {
-        "syncnet_expert": _loop(4, 4) | {"eval_pairs": 16},
+        "syncnet_expert": _loop(4, 4) | {"eval_pairs": 16, "ceiling": {"epochs": 2}},
         "generator": _loop(3, 2) | {"eval_windows": 4, "sync_start": 1},
         "wav2lip_baseline": _loop(2, 2) | {"eval_windows": 2, "sync_start": 1},
         "syncnet_evaluator": _loop(3, 4),

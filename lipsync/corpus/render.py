@@ -12,14 +12,14 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from lipsync.corpus.articulation import articulate_clip
 from lipsync.corpus.lipwarp import articulated_mesh, lips_box, mouth_paint, photo_rig, warp_mouth
 from lipsync.corpus.mouth import MouthColors, draw_mouth
 from lipsync.corpus.photos import builtin_photo_set, prepare_photo
-from lipsync.corpus.scene import apply_transform, draw_motion, frame_transform, lighting_for, lit_photo
+from lipsync.corpus.scene import apply_transform, frame_transform, lighting_for, lit_photo
 from lipsync.corpus.settings import CorpusSettings, PhotoSettings
-from lipsync.corpus.speakers import CLIP_STREAM, Speaker, plan_speakers
-from lipsync.corpus.speech import make_speech
-from lipsync.corpus.visemes import mouth_track, viseme_of
+from lipsync.corpus.speakers import Speaker
+from lipsync.corpus.visemes import viseme_of
 
 
 @dataclass(frozen=True)
@@ -65,27 +65,19 @@ class RenderedClip:
     truth: ClipTruth
 
 
-def clip_frames(rng: np.random.Generator, settings: CorpusSettings) -> int:
-    """Frame count of a clip, drawn uniformly in [min_seconds, max_seconds]."""
-    return max(1, int(round(rng.uniform(settings.min_seconds, settings.max_seconds) * settings.fps)))
-
-
 def render_clip(
     settings: CorpusSettings, speaker_index: int, clip_index: int, photos: dict[str, PhotoSettings] | None = None
 ) -> RenderedClip:
     """Clip ``clip_index`` of speaker ``speaker_index``, deterministic in (seed, speaker, clip), on
     ``photos`` (identity -> record, from ``data/photos``; None: the built-in photos)."""
-    if (settings.sample_rate % settings.fps) or (settings.frame_size % 2):
-        raise ValueError("params keys corpus.sample_rate must be a multiple of corpus.fps, corpus.frame_size even")
     photos = builtin_photo_set(settings) if photos is None else photos
-    speaker = plan_speakers(settings, photos)[speaker_index]
-    rng = np.random.default_rng([settings.seed, CLIP_STREAM, speaker_index, clip_index])
-    n_frames = clip_frames(rng, settings)
-    motion = draw_motion(rng, settings.motion)
-    n_samples = n_frames * settings.sample_rate // settings.fps
-    speech = make_speech(rng, speaker.voice, n_samples, settings.sample_rate, settings.speech)
-    params = mouth_track(
-        speech.phonemes, speech.phoneme_times, n_frames, settings.fps, speaker.open_gain, settings.mouth
+    clip = articulate_clip(settings, speaker_index, clip_index, photos)
+    speaker, n_frames, motion, speech, params = (
+        clip.speaker,
+        clip.n_frames,
+        clip.motion,
+        clip.speech,
+        clip.mouth_params,
     )
     frames, geometry = _render_frames(
         settings, photos[speaker.photo], speaker, params, [motion.at(i / settings.fps) for i in range(n_frames)]

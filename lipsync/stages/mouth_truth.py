@@ -1,4 +1,7 @@
-"""Mouth boxes for evaluating generators: the corpus's ground truth where it exists.
+"""The corpus's ground truth per ingested video: mouth boxes for evaluating generators, and the
+true mouth parameters for the sync ceiling (:func:`mouth_params`).
+
+Mouth boxes: the corpus's ground truth where it exists.
 
 The embedded corpus records the drawn lips' box per frame (``truth/<speaker>/<clip>.npz``,
 video pixels). :meth:`MouthBoxes.for_frames` maps those boxes into the face crops the frames
@@ -35,8 +38,7 @@ class MouthBoxes:
 
     def _video(self, video_id: str) -> tuple[Path, tuple[int, int]]:
         record = rec.read_record(self.layout.ingest_record(video_id)) or {}
-        truth = self.layout.corpus_truth / Path(record.get("source", "?")).with_suffix(".npz")
-        return truth, (int(record.get("out_width", 0)), int(record.get("out_height", 0)))
+        return truth_path(self.layout, record), (int(record.get("out_width", 0)), int(record.get("out_height", 0)))
 
     def for_frames(
         self, video_id: str, frames: np.ndarray, face_boxes: np.ndarray, landmarks: np.ndarray
@@ -67,3 +69,23 @@ class MouthBoxes:
             for window, video in zip(eval_set.windows, eval_set.video_ids, strict=True)
         ]
         return np.stack(boxes).astype(np.float32)  # (N, T, 4)
+
+
+def truth_path(layout: Layout, ingest_record: dict) -> Path:
+    """``truth/<speaker>/<clip>.npz`` of the corpus file an ingest record came from (it may not exist)."""
+    return layout.corpus_truth / Path(ingest_record.get("source", "?")).with_suffix(".npz")
+
+
+def mouth_params(layout: Layout, video_id: str, stage: str) -> np.ndarray | None:
+    """float32 (T, 3) true open, width, round of every frame of ``video_id``; None for a video
+    that is not from the embedded corpus (no truth file)."""
+    record = rec.read_record(layout.ingest_record(video_id))
+    if record is None:
+        raise FileNotFoundError(f"{stage}: no ingest record for video {video_id}: run `lipsync run ingest`")
+    path = truth_path(layout, record)
+    if not path.exists():
+        return None
+    with np.load(path) as truth:
+        if "mouth_params" not in truth:
+            raise ValueError(f"{stage}: {path} has no mouth_params: regenerate the corpus (`lipsync run corpus`)")
+        return truth["mouth_params"].astype(np.float32)

@@ -61,7 +61,7 @@ STAGES: tuple[Stage, ...] = (
     Stage(
         "syncnet_expert", "training", "training", ("shards",),
         ("format", "mel", "models.syncnet", "training.seed", "training.data", "training.syncnet_expert"),
-        code=("lipsync/stages/syncnet_expert.py", *TRAINING_CODE),
+        code=("lipsync/stages/syncnet_expert.py", "lipsync/stages/mouth_truth.py", *TRAINING_CODE),
         architecture="models.syncnet", registered_model="syncnet-expert",
     ),
     Stage(

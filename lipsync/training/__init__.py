@@ -11,6 +11,7 @@
 | ``state`` / ``guard`` / ``logs`` | checkpoint files, the NaN/explosion guard, train.log + metrics.json |
 | ``distributed`` | torchrun / DDP set-up (gloo on CPU, NCCL on CUDA) |
 | ``expert`` | :func:`train_expert`, :func:`expert_accuracy` (off-sync classification) |
+| ``ceiling`` | :func:`sync_ceiling`: the same pairs judged by a perfect eye (true mouth params) |
 | ``generator`` | :func:`train_generator` for ours and Wav2Lip; ``generator_adapters`` calls them alike |
 | ``generator_eval`` / ``mouth`` | mouth-region L1 vs the copy baseline, sync-loss ratio, sample grid |
 | ``perceptual`` | the optional VGG feature loss (weights by path only) |
@@ -25,6 +26,7 @@ __getattr__, __dir__ = lazy_exports(
         "AugmentSettings": "lipsync.training.augment",
         "BatchStream": "lipsync.training.data",
         "Callbacks": "lipsync.training.task",
+        "CeilingSettings": "lipsync.training.settings",
         "DataPosition": "lipsync.training.data",
         "DataSettings": "lipsync.training.settings",
         "Distributed": "lipsync.training.distributed",
@@ -57,6 +59,7 @@ __getattr__, __dir__ = lazy_exports(
         "collate_generator": "lipsync.training.data",
         "evaluate_generator": "lipsync.training.generator_eval",
         "expert_accuracy": "lipsync.training.expert",
+        "sync_ceiling": "lipsync.training.ceiling",
         "expert_eval_set": "lipsync.training.expert",
         "expert_groups": "lipsync.training.pairs",
         "expert_pairs": "lipsync.training.pairs",

@@ -98,13 +98,33 @@ class DataSettings:
 
 
 @dataclass(frozen=True)
+class CeilingSettings:
+    """The sync ceiling (:mod:`lipsync.training.ceiling`): an MLP given the corpus's true mouth
+    parameters instead of pixels. hidden: widths of its hidden layers; dropout: after each;
+    mel_pool: mel bands averaged into one input;
+    epochs: passes over every training window (each with its in-sync audio and one fresh
+    off-sync window); batch: pairs per Adam step; lr, weight_decay: AdamW; seed: its own."""
+
+    hidden: tuple[int, ...]
+    dropout: float
+    mel_pool: int
+    epochs: int
+    batch: int
+    lr: float
+    weight_decay: float
+    seed: int
+
+
+@dataclass(frozen=True)
 class ExpertTrainingSettings:
     """The SyncNet expert. eval_pairs: balanced pairs scored at each evaluation (half in
-    sync); decision_threshold: sync probability at or above which a pair is called in sync."""
+    sync); decision_threshold: sync probability at or above which a pair is called in sync;
+    ceiling: the perfect-eye classifier scored on the same pairs."""
 
     loop: LoopSettings
     eval_pairs: int
     decision_threshold: float
+    ceiling: CeilingSettings
 
 
 @dataclass(frozen=True)

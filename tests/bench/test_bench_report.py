@@ -163,3 +163,23 @@ def test_mouth_rows_one_per_photo_with_the_ceiling():
     assert "warp: found 100.0%, r = 0.95 over 400 frames (4 clips); lens (old): found 100.0%, r = 0.70" in rows[0]
     assert rows[0].endswith("| found >= 99%, r >= 0.9 | met | `lipsync bench mouth` |")
     assert "lens (old): found 35.0%, r undefined; still photo: found 59.0%" in rows[1] and "**not met**" in rows[1]
+
+
+def test_report_puts_the_sync_ceiling_beside_the_expert(tmp_path):
+    project = make_project(tmp_path / "proj")
+    readme = project.root / "README.md"
+    readme.write_text("<!-- bench:start -->\n<!-- bench:end -->\n")
+    expert = trained("syncnet_expert", 1000, 291.3, {"accuracy": 0.631, "auc": 0.71, "pairs": 1000.0})
+    expert["ceiling"] = {"accuracy": 0.842, "auc": 0.92, "pairs": 1000, "train_accuracy": 0.886, "train_auc": 0.95}
+    results = {
+        "syncnet_expert": expert,
+        "generator": trained("generator", 1700, 444.4, generated(0.09, 0.9)),
+        "wav2lip_baseline": trained("wav2lip_baseline", 220, 511.1, generated(0.126, 1.39)),
+    }
+    for stage, result in results.items():
+        project.layout.model_result(stage).parent.mkdir(parents=True, exist_ok=True)
+        project.layout.model_result(stage).write_text(json.dumps(result))
+    assert write_report(project)["rows"] == 6
+    text = readme.read_text()
+    assert "| 84.2% held out, 88.6% train speakers | >= 95% | **not met** |" in text
+    assert "| 21.1 points below (63.1% vs 84.2%) | <= 10 points | **not met** |" in text

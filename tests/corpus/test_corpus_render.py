@@ -175,3 +175,12 @@ def test_speakers_on_many_identities_never_share_one_across_splits(real_settings
     assert [len(names) for names in by_split.values()] == [14, 2, 4]  # every identity is used
     assert all(photos[name].split == split for split, names in by_split.items() for name in names)
     assert speakers[3].id == "spk03-pkg09"  # train speakers cycle over the train identities in name order
+
+
+def test_articulation_is_the_rendered_clips_audio_and_truth(clip, corpus_settings):
+    """The sync ceiling measures corpora without rendering: it must see the very same clip."""
+    from lipsync.corpus.articulation import articulate_clip
+
+    said = articulate_clip(dataclasses.replace(corpus_settings, min_seconds=3.0, max_seconds=3.0), 0, 0)
+    assert np.array_equal(said.speech.audio, clip.audio)
+    assert np.array_equal(said.mouth_params, clip.truth.mouth_params) and said.n_frames == len(clip.frames)

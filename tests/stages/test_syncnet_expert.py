@@ -25,6 +25,11 @@ def test_trains_registers_and_logs_params_by_their_paths(tiny_expert):
     assert not any(key.startswith(("training.generator", "training.wav2lip_baseline", "expert.")) for key in params)
     assert run.data.tags["data_version"] == result["data_version"] and run.info.status == "FINISHED"
     assert 0.0 <= result["metrics"]["accuracy"] <= 1.0 and result["metrics"]["pairs"] > 0
+    ceiling = result["ceiling"]  # the perfect eye on the same held-out pairs, from the corpus truth
+    assert ceiling["pairs"] == result["metrics"]["pairs"] and 0.0 <= ceiling["accuracy"] <= 1.0
+    assert run.data.metrics["ceiling/accuracy"] == ceiling["accuracy"]
+    gap = ceiling["accuracy"] - result["metrics"]["accuracy"]
+    assert run.data.metrics["ceiling/expert_gap"] == pytest.approx(gap)
 
 
 def test_same_fingerprint_is_reused_other_params_start_afresh(tiny_expert):
