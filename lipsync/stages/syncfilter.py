@@ -195,9 +195,8 @@ def _against_truth(clips: list[dict]) -> dict | None:
     known = [r for r in clips if r["true_shift"] is not None]
     if not known:
         return None
-    figures = ground_truth_figures(
-        np.array([r["offset"] for r in known]), [r["decision"] for r in known], np.array([r["true_shift"] for r in known])
-    )
+    offsets, truth = np.array([r["offset"] for r in known]), np.array([r["true_shift"] for r in known])
+    figures = ground_truth_figures(offsets, [r["decision"] for r in known], truth)
     for name, dirty in (("clean", False), ("dirty", True)):
         values = [r["confidence"] for r in known if (r["true_shift"] != 0) == dirty and r["confidence"] is not None]
         if values:

@@ -1,0 +1,68 @@
+"""Stage syncfilter: every train clip scored by the registered evaluator, dropped or realigned
+by the params, the surviving segments written as the generators' train shards (and only theirs),
+the same bytes on a second run."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+
+from lipsync.data.shards import read_samples
+from lipsync.evaluation.sync_filter import DECISIONS, KEPT, REALIGNED, decide, realign
+from lipsync.stages import syncfilter
+from lipsync.stages.training_stage import TrainingStage
+
+
+def filtered(params, **changes):
+    return dataclasses.replace(params, syncfilter=dataclasses.replace(params.syncfilter, **changes))
+
+
+def test_decisions_and_shards_follow_the_scores(tiny_expert):
+    project, _ = tiny_expert  # the fixture ran the evaluator and this stage with the project's params
+    layout, params = project.layout, project.params
+    manifest = json.loads(layout.syncfilter_manifest.read_text())
+    shards = json.loads(layout.shards_manifest.read_text())
+    rows = manifest["per_clip"]
+    assert sorted(r["video_id"] for r in rows) == sorted(shards["splits"]["train"]["video_ids"])
+    assert all(r["confidence"] is not None and r["decision"] == decide(r["offset"], r["confidence"], params.syncfilter)
+               for r in rows)  # fmt: skip
+    assert manifest["clips"] == {d: sum(r["decision"] == d for r in rows) for d in DECISIONS}
+    assert manifest["ground_truth"]["clips"] == len(rows) and manifest["ground_truth"]["dirty"] == 0  # TINY is clean
+    originals = {s.key: s for s in read_samples(sorted(layout.shard_dir("train").glob("*.tar")))}
+    survivors = list(read_samples(sorted(layout.syncfilter_train.glob("*.tar"))))
+    fate = {r["video_id"]: r for r in rows}
+    for sample in survivors:
+        row, original = fate[sample.meta["video_id"]], originals[sample.key]
+        assert row["decision"] in (KEPT, REALIGNED)
+        expected = original if row["decision"] == KEPT else realign(original, row["offset"], 5, params.mel)
+        assert sample.meta == expected.meta and np.array_equal(sample.frames, expected.frames)
+        assert np.array_equal(sample.mel, expected.mel) and np.array_equal(sample.audio, expected.audio)
+    segments = manifest["segments"]
+    assert segments["in"] == len(originals)
+    assert segments["out"] == len(survivors) == manifest["splits"]["train"]["samples"]
+    assert segments["in"] == segments["out"] + segments["dropped"] + segments["too_short_after_realign"]
+    # the generators train on these shards, the expert on the unfiltered ones
+    generator = TrainingStage("generator", params, layout, filtered=True)
+    assert generator.data_version == manifest["data_version"] != shards["data_version"]
+    assert TrainingStage("syncnet_expert", params, layout).data_version == shards["data_version"]
+
+
+def test_thresholds_drop_and_nothing_left_is_an_error(tiny_expert):
+    project, _ = tiny_expert
+    layout, params = project.layout, project.params
+    before = layout.syncfilter_manifest.read_bytes()
+    offsets = [abs(r["offset"]) for r in json.loads(before)["per_clip"]]
+    limit = min(offsets)  # the clip(s) nearest to sync survive, farther ones are dropped
+    strict = syncfilter.run(filtered(params, max_offset=limit), layout)
+    realigned, beyond = sum(0 < o <= limit for o in offsets), sum(o > limit for o in offsets)
+    expected = {"kept": offsets.count(0), "realigned": realigned, "dropped_low_confidence": 0, "dropped_offset": beyond}
+    assert strict["clips"] == expected
+    with pytest.raises(RuntimeError, match="syncfilter: no training segment survives.*syncfilter.min_confidence"):
+        syncfilter.run(filtered(params, min_confidence=1e6), layout)
+    assert json.loads(layout.syncfilter_manifest.read_text())["clips"] == strict["clips"]  # the last set is kept
+    again = syncfilter.run(params, layout)  # the project's own again, for the generator tests: the same bytes
+    assert layout.syncfilter_manifest.read_bytes() == before
+    assert again["data_version"] == json.loads(before)["data_version"]
