@@ -22,7 +22,7 @@ from lipsync.stages.registry import STAGES, stages_of
 
 PER_VIDEO = tuple(s.name for s in stages_of(kind="per_video"))
 
-BENCHMARKS = ("faces", "mel", "shards", "models", "evaluation", "inference", "lipsync", "report")
+BENCHMARKS = ("faces", "mel", "shards", "models", "evaluation", "inference", "lipsync", "syncfilter", "report")
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -99,17 +99,17 @@ def score_clips(params: Params, layout: Layout, evaluator, video_ids: list[str],
         record = rec.read_record(layout.ingest_record(video_id)) or {}
         row = {"video_id": video_id, "speaker": str(record.get("speaker", video_id)), "note": ""}
         try:
-            faces, audio = _longest_run(params, layout, video_id)
+            faces, audio = longest_run(params, layout, video_id)
             scores = score_clip(evaluator, faces, audio, video_id, settings.sync)
             row |= {"frames": len(faces), "offset": scores.offset, "confidence": round(scores.lse_c, 4),
                     "decision": decide(scores.offset, scores.lse_c, settings)}  # fmt: skip
         except ValueError as error:
             row |= {"frames": 0, "offset": 0, "confidence": None, "decision": LOW_CONFIDENCE, "note": str(error)}
-        rows.append(row | {"true_shift": _true_shift(layout, record)})
+        rows.append(row | {"true_shift": true_shift(layout, record)})
     return rows
 
 
-def _longest_run(params: Params, layout: Layout, video_id: str) -> tuple[np.ndarray, np.ndarray]:
+def longest_run(params: Params, layout: Layout, video_id: str) -> tuple[np.ndarray, np.ndarray]:
     """uint8 (T, S, S, 3) crops of the video's longest face run and float32 (T * 640,) its audio."""
     segments = np.load(layout.face_track(video_id))["segments"]
     if not len(segments):
@@ -123,7 +123,7 @@ def _longest_run(params: Params, layout: Layout, video_id: str) -> tuple[np.ndar
     return np.ascontiguousarray(np.load(layout.face_crops(video_id), mmap_mode="r")[first:stop]), span
 
 
-def _true_shift(layout: Layout, record: dict) -> int | None:
+def true_shift(layout: Layout, record: dict) -> int | None:
     truth = layout.corpus_truth / Path(record.get("source", "?")).with_suffix(".npz")
     if not truth.exists():
         return None

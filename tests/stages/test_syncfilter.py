@@ -66,3 +66,21 @@ def test_thresholds_drop_and_nothing_left_is_an_error(tiny_expert):
     again = syncfilter.run(params, layout)  # the project's own again, for the generator tests: the same bytes
     assert layout.syncfilter_manifest.read_bytes() == before
     assert again["data_version"] == json.loads(before)["data_version"]
+
+
+def test_bench_scores_clean_and_shifted_train_clips(tiny_expert):
+    from lipsync.bench import run_benchmark
+
+    project, _ = tiny_expert
+    result = run_benchmark("syncfilter", project, quick=True)
+    train = json.loads(project.layout.shards_manifest.read_text())["splits"]["train"]["video_ids"]
+    assert [row["video_id"] for row in result["clips"]] == train[:2]
+    low, high = project.params.corpus.dirty.shift_frames
+    assert all(low <= abs(row["shift"]) <= high for row in result["clips"])
+    manifest = {r["video_id"]: r for r in json.loads(project.layout.syncfilter_manifest.read_text())["per_clip"]}
+    for row in result["clips"]:  # the clean score is the stage's
+        assert (row["clean_offset"], row["clean_confidence"]) == (manifest[row["video_id"]]["offset"],
+                                                                  manifest[row["video_id"]]["confidence"])  # fmt: skip
+    by = {row["min_confidence"]: row for row in result["thresholds"]}
+    assert by[0.0]["clean_kept"] == 1.0  # TINY keeps every offset up to the search's 15
+    assert (project.layout.bench / "syncfilter.json").exists()
