@@ -27,7 +27,10 @@ def syncfilter(context: dg.AssetExecutionContext, lipsync: LipsyncProject) -> dg
     truth = summary["ground_truth"] or {}
     figures = {f"clips_{name}": count for name, count in summary["clips"].items()}
     figures |= {f"segments_{name}": count for name, count in summary["segments"].items()}
-    figures |= {f"truth/{name}": truth.get(name) for name in ("dirty", "precision", "recall", "realigned_correct")}
+    figures |= {
+        f"truth/{name}": truth.get(name)
+        for name in ("dirty", "precision", "recall", "offset_precision", "offset_recall", "realigned_correct")
+    }
     return dg.MaterializeResult(
         data_version=dg.DataVersion(summary["data_version"]),
         metadata={

@@ -99,10 +99,13 @@ def ground_truth_figures(offsets: np.ndarray, decisions: list[str], truth: np.nd
     offsets: int (N,) found AV offsets; decisions: (N,) of :data:`DECISIONS`; truth: int (N,)
     ``audio_shift_frames`` (same sign). Flagged = dropped or realigned, dirty = truth != 0.
     precision / recall: of flagged against dirty (None without flagged / dirty clips);
+    offset_precision / offset_recall: the same for the clips flagged by their offset alone
+    (realigned or dropped beyond ``max_offset``: confidence left aside);
     realigned_correct: share of realigned dirty clips whose offset equals the truth;
     clean_dropped: clean clips lost.
     """
     flagged = np.asarray([d != KEPT for d in decisions])
+    by_offset = np.asarray([d in (REALIGNED, BEYOND_OFFSET) for d in decisions])
     dirty = np.asarray(truth) != 0
     realigned_dirty = np.asarray([d == REALIGNED for d in decisions]) & dirty
     hits = int((flagged & dirty).sum())
@@ -112,6 +115,8 @@ def ground_truth_figures(offsets: np.ndarray, decisions: list[str], truth: np.nd
         "flagged": int(flagged.sum()),
         "precision": hits / int(flagged.sum()) if flagged.any() else None,
         "recall": hits / int(dirty.sum()) if dirty.any() else None,
+        "offset_precision": int((by_offset & dirty).sum()) / int(by_offset.sum()) if by_offset.any() else None,
+        "offset_recall": int((by_offset & dirty).sum()) / int(dirty.sum()) if dirty.any() else None,
         "realigned_dirty": int(realigned_dirty.sum()),
         "realigned_correct": (
             float(np.mean(np.asarray(offsets)[realigned_dirty] == np.asarray(truth)[realigned_dirty]))

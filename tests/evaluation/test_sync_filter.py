@@ -85,6 +85,7 @@ def test_figures_against_the_truth():
     figures = ground_truth_figures(offsets, decisions, truth)
     assert figures["dirty"] == 4 and figures["flagged"] == 5
     assert figures["precision"] == pytest.approx(3 / 5) and figures["recall"] == pytest.approx(3 / 4)
+    assert figures["offset_precision"] == pytest.approx(3 / 4) and figures["offset_recall"] == pytest.approx(3 / 4)
     assert figures["realigned_dirty"] == 2 and figures["realigned_correct"] == pytest.approx(0.5)
     assert figures["clean_dropped"] == 1
     clean = ground_truth_figures(np.zeros(2, int), [KEPT, KEPT], np.zeros(2, int))
