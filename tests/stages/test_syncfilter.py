@@ -84,3 +84,21 @@ def test_bench_scores_clean_and_shifted_train_clips(tiny_expert):
     by = {row["min_confidence"]: row for row in result["thresholds"]}
     assert by[0.0]["clean_kept"] == 1.0  # TINY keeps every offset up to the search's 15
     assert (project.layout.bench / "syncfilter.json").exists()
+
+
+def test_asset_reports_counts_reasons_and_truth(tiny_expert):
+    import dagster as dg
+
+    from assets.resources import LipsyncProject
+    from assets.syncfilter import syncfilter as asset
+
+    project, _ = tiny_expert
+    result = dg.materialize([asset], resources={"lipsync": LipsyncProject(root=str(project.root))})
+    event = result.asset_materializations_for_node("syncfilter")[0]
+    meta = {key: value.value for key, value in event.metadata.items()}
+    manifest = json.loads(project.layout.syncfilter_manifest.read_text())
+    assert meta["data_version"] == manifest["data_version"] == event.tags["dagster/data_version"]
+    assert {d: meta[f"clips_{d}"] for d in DECISIONS} == manifest["clips"]
+    assert meta["segments_out"] == manifest["segments"]["out"] and meta["truth/dirty"] == 0
+    assert meta.get("truth/precision") == manifest["ground_truth"]["precision"]  # 0 when clean clips were flagged
+    assert "truth/recall" not in meta  # no dirty clip: no recall, not a made-up one
