@@ -22,7 +22,10 @@ from lipsync.stages.registry import STAGES, stages_of
 
 PER_VIDEO = tuple(s.name for s in stages_of(kind="per_video"))
 
-BENCHMARKS = ("faces", "mel", "shards", "models", "evaluation", "inference", "lipsync", "mouth", "ceiling", "report")
+BENCHMARKS = (
+    "faces", "mel", "shards", "models", "evaluation", "inference", "lipsync", "mouth", "ceiling", "syncfilter",
+    "report",
+)  # fmt: skip
 
 
 def _parser() -> argparse.ArgumentParser:

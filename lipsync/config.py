@@ -33,6 +33,7 @@ from lipsync.audio.settings import MelSettings
 from lipsync.corpus.settings import CorpusSettings
 from lipsync.data.settings import ShardsSettings
 from lipsync.evaluation.settings import BenchmarkSettings, EvaluationSettings
+from lipsync.evaluation.sync_filter import SyncFilterSettings
 from lipsync.faces.settings import FacesSettings
 from lipsync.inference.settings import InferenceSettings
 from lipsync.ingest.settings import IngestSettings
@@ -58,6 +59,7 @@ class Paths:
     faces: str
     mel: str
     shards: str
+    syncfilter: str
     models: str
     evaluation: str
     benchmark: str
@@ -117,6 +119,7 @@ class Params:
     faces: FacesSettings
     mel: MelSettings
     shards: ShardsSettings
+    syncfilter: SyncFilterSettings
     models: ModelsSettings
     training: TrainingSettings
     tracking: TrackingSettings

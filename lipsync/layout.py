@@ -168,6 +168,19 @@ class Layout:
     def shard(self, split: str, index: int) -> Path:
         return self.shard_dir(split) / f"shard-{index:06d}.tar"
 
+    # syncfilter: the train shards the generators read (sync-filtered, realigned)
+    @property
+    def syncfilter(self) -> Path:
+        return self._p(self.paths.syncfilter)
+
+    @property
+    def syncfilter_manifest(self) -> Path:
+        return self.syncfilter / "manifest.json"
+
+    @property
+    def syncfilter_train(self) -> Path:
+        return self.syncfilter / "train"
+
     # training
     @property
     def models(self) -> Path:

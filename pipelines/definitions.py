@@ -13,6 +13,7 @@ from assets.photos import photos
 from assets.promote import promote
 from assets.resources import LipsyncProject
 from assets.shards import shards
+from assets.syncfilter import syncfilter
 from assets.training import generator, syncnet_evaluator, syncnet_expert, wav2lip_baseline
 from pipelines.batch_inference import batch_inference
 from pipelines.jobs import corpus_job, data_job, evaluation_job, retraining_job, training_job
@@ -27,6 +28,7 @@ defs = dg.Definitions(
         faces,
         mel,
         shards,
+        syncfilter,
         syncnet_expert,
         syncnet_evaluator,
         generator,

@@ -6,10 +6,11 @@ from __future__ import annotations
 import dagster as dg
 
 from assets.dvc_record import COMMIT_TAG
-from lipsync.stages.registry import stages_of
+from lipsync.stages.registry import STAGES, stages_of
 
 DATA_STAGES = [s.name for s in stages_of(group="data") if s.name not in ("photos", "corpus")]
-TRAINING_STAGES = [s.name for s in stages_of(kind="training")]
+# the trainings, and the syncfilter stage between the evaluator and the generators
+TRAINING_STAGES = [s.name for s in STAGES if s.kind == "training" or s.group == "training"]
 
 corpus_job = dg.define_asset_job(
     "corpus_job", selection=["photos", "corpus"], executor_def=dg.in_process_executor,
@@ -21,8 +22,8 @@ data_job = dg.define_asset_job(
 )  # fmt: skip
 training_job = dg.define_asset_job(
     "training_job", selection=TRAINING_STAGES, executor_def=dg.in_process_executor,
-    description="Shards to registered models: the expert and the evaluator, then our generator and the Wav2Lip "
-    "baseline.",
+    description="Shards to registered models: the expert and the evaluator, the sync-confidence filter of the "
+    "generators' clips, then our generator and the Wav2Lip baseline.",
 )  # fmt: skip
 evaluation_job = dg.define_asset_job(
     "evaluation_job", selection=["evaluation", "promote", "benchmark"], executor_def=dg.in_process_executor,

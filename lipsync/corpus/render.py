@@ -3,6 +3,10 @@
 Every random choice of clip j of speaker i comes from a generator seeded with
 (seed, 1, i, j), so a clip is the same whichever worker renders it and whatever was
 rendered before (speech runs in a fresh espeak process, see :mod:`lipsync.corpus.espeak`).
+
+A share of the training clips is dirty (``corpus.dirty``): after rendering, their audio track
+is shifted against the frames (:func:`shift_audio`), drawn from its own stream (seed, 2, i, j)
+so clean clips are byte-identical whatever the share.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from lipsync.corpus.lipwarp import articulated_mesh, lips_box, mouth_paint, phot
 from lipsync.corpus.mouth import MouthColors, draw_mouth
 from lipsync.corpus.photos import builtin_photo_set, prepare_photo
 from lipsync.corpus.scene import apply_transform, frame_transform, lighting_for, lit_photo
-from lipsync.corpus.settings import CorpusSettings, PhotoSettings
+from lipsync.corpus.settings import CorpusSettings, DirtySettings, PhotoSettings
 from lipsync.corpus.speakers import Speaker
 from lipsync.corpus.visemes import viseme_of
 
@@ -34,6 +38,10 @@ class ClipTruth:
         :func:`lipsync.corpus.lipwarp.lips_box`) or drawn (lens).
     phonemes, visemes: (P,) espeak mnemonics and their viseme names.
     phoneme_times: float32 (P, 2) start, end seconds from the start of the clip.
+    audio_shift_frames: the AV offset of a dirty clip in frames, syncnet_python's sign
+        (:mod:`lipsync.evaluation.sync`): +k, the audio leads the picture by k frames (the sound
+        of frame i sits at audio frame i - k); 0 for a clean clip. Mouth params, phonemes and
+        phoneme times follow the picture.
     """
 
     speaker: str
@@ -50,6 +58,7 @@ class ClipTruth:
     phonemes: tuple[str, ...]
     visemes: tuple[str, ...]
     phoneme_times: np.ndarray
+    audio_shift_frames: int = 0
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Everything as numpy arrays (strings as unicode arrays), for ``np.savez``."""
@@ -82,6 +91,10 @@ def render_clip(
     frames, geometry = _render_frames(
         settings, photos[speaker.photo], speaker, params, [motion.at(i / settings.fps) for i in range(n_frames)]
     )
+    shift = dirty_shift(settings.dirty, settings.seed, speaker_index, clip_index) if speaker.split == "train" else 0
+    per_frame = settings.sample_rate // settings.fps
+    noise = np.random.default_rng([settings.seed, DIRTY_STREAM, speaker_index, clip_index, 1])
+    audio = shift_audio(speech.audio, shift * per_frame, noise, settings.speech.noise)
     truth = ClipTruth(
         speaker=speaker.id,
         photo=speaker.photo,
@@ -94,9 +107,35 @@ def render_clip(
         phonemes=speech.phonemes,
         visemes=tuple(viseme_of(p, settings.mouth) for p in speech.phonemes),
         phoneme_times=speech.phoneme_times.astype(np.float32),
+        audio_shift_frames=shift,
         **geometry,
     )
-    return RenderedClip(frames, speech.audio, truth)
+    return RenderedClip(frames, audio, truth)
+
+
+DIRTY_STREAM = 2  # after the speaker (0) and clip (1) streams of lipsync.corpus.speakers
+
+
+def dirty_shift(settings: DirtySettings, seed: int, speaker_index: int, clip_index: int) -> int:
+    """The AV offset (frames, syncnet_python's sign) of clip (speaker, clip); 0 when clean."""
+    rng = np.random.default_rng([seed, DIRTY_STREAM, speaker_index, clip_index])
+    dirty, size, sign = rng.random() < settings.share, rng.integers(*settings.shift_frames, endpoint=True), rng.random()
+    return int(size if sign < 0.5 else -size) if dirty else 0
+
+
+def shift_audio(audio: np.ndarray, lead: int, rng: np.random.Generator, noise: float) -> np.ndarray:
+    """float (N,) audio led by ``lead`` samples (negative: delayed), the same length: sample t
+    becomes ``audio[t + lead]``; the part that moves in is the noise floor (std ``noise``)."""
+    if lead == 0:
+        return audio
+    out = rng.normal(0.0, noise, len(audio)).astype(audio.dtype)
+    if abs(lead) >= len(audio):
+        return out
+    if lead > 0:
+        out[: len(audio) - lead] = audio[lead:]
+    else:
+        out[-lead:] = audio[: len(audio) + lead]
+    return out
 
 
 def _render_frames(

@@ -329,6 +329,25 @@ class MouthSettings:
 
 
 @dataclass(frozen=True)
+class DirtySettings:
+    """Training clips whose audio is off, the fault real data has (LatentSync filters it out).
+
+    share: chance that a clip of a training speaker is dirty, drawn per (seed, speaker, clip);
+    shift_frames: (low, high) size of the shift in video frames, drawn uniformly (inclusive)
+    with a random sign. Test speakers' clips are never dirty.
+    """
+
+    share: float
+    shift_frames: tuple[int, int]
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.share <= 1.0:
+            raise ValueError(f"params key corpus.dirty.share must be in [0, 1], got {self.share}")
+        if not 1 <= self.shift_frames[0] <= self.shift_frames[1]:
+            raise ValueError(f"params key corpus.dirty.shift_frames must be 1 <= low <= high, got {self.shift_frames}")
+
+
+@dataclass(frozen=True)
 class CorpusSettings:
     """The ``corpus`` section: sizes, encoding, splits, photos and the look of the speakers.
 
@@ -361,3 +380,4 @@ class CorpusSettings:
     motion: MotionSettings
     lighting: LightingSettings
     mouth: MouthSettings
+    dirty: DirtySettings

@@ -73,14 +73,21 @@ STAGES: tuple[Stage, ...] = (
         architecture="models.syncnet_evaluator", registered_model="syncnet-evaluator",
     ),
     Stage(
-        "generator", "training", "training", ("shards", "syncnet_expert"),
+        "syncfilter", "whole", "training", ("shards", "syncnet_evaluator"),
+        ("format", "mel", "shards.mtime", "models.syncnet_evaluator", "syncfilter"),
+        code=("lipsync/stages/syncfilter.py", "lipsync/evaluation/sync_filter.py", "lipsync/evaluation/sync_clip.py",
+              "lipsync/evaluation/sync.py", "lipsync/evaluation/mfcc.py", "lipsync/evaluation/syncnet_v2.py",
+              "lipsync/data"),
+    ),
+    Stage(
+        "generator", "training", "training", ("syncfilter", "syncnet_expert"),
         ("format", "mel", "faces.crop", "models.generator", "models.discriminator", "models.syncnet",
          "training.seed", "training.data", "training.mouth_box", "training.generator"),
         code=("lipsync/stages/generator.py", *GENERATOR_CODE),
         architecture="models.generator", registered_model="lipsync-generator",
     ),
     Stage(
-        "wav2lip_baseline", "training", "training", ("shards", "syncnet_expert"),
+        "wav2lip_baseline", "training", "training", ("syncfilter", "syncnet_expert"),
         ("format", "mel", "faces.crop", "models.syncnet", "training.seed", "training.data", "training.mouth_box",
          "training.wav2lip_baseline"),
         code=("lipsync/stages/wav2lip_baseline.py", *GENERATOR_CODE),

@@ -60,15 +60,33 @@ def shard_data_version(layout: Layout) -> str:
     return json.loads(layout.shards_manifest.read_text())["data_version"]
 
 
-def verify_split_shards(layout: Layout, splits: tuple[str, ...], check_sha256: bool, stage: str) -> None:
-    """Check the shards a training reads against the shards manifest before any step runs (a
-    shard cut short would otherwise train on fewer samples under the old data version)."""
+def filtered_data_version(layout: Layout, needed_by: str) -> str:
+    """Data version of the sync-filtered train shards (stage ``syncfilter``; it includes the
+    version of the shards they were cut from)."""
+    if not layout.syncfilter_manifest.exists():
+        raise FileNotFoundError(f"{needed_by}: {layout.syncfilter_manifest} is missing: run `lipsync run syncfilter`")
+    return json.loads(layout.syncfilter_manifest.read_text())["data_version"]
+
+
+def verify_split_shards(
+    layout: Layout, splits: tuple[str, ...], check_sha256: bool, stage: str, filtered: bool = False
+) -> None:
+    """Check the shards a training reads against their manifest before any step runs (a
+    shard cut short would otherwise train on fewer samples under the old data version).
+    filtered: the train split is the syncfilter stage's (``paths.syncfilter``)."""
     from lipsync.data.shards import ShardMismatch, verify_shards
 
     manifest = json.loads(layout.shards_manifest.read_text())
+    filtered_splits = json.loads(layout.syncfilter_manifest.read_text())["splits"] if filtered else {}
+
+    def checked(split: str) -> int:
+        if split == "train" and filtered:
+            return verify_shards(layout.syncfilter_train, filtered_splits["train"]["shards"], check_sha256)
+        return verify_shards(layout.shard_dir(split), manifest["splits"][split]["shards"], check_sha256)
+
     started = time.perf_counter()
     try:
-        total = sum(verify_shards(layout.shard_dir(s), manifest["splits"][s]["shards"], check_sha256) for s in splits)
+        total = sum(checked(s) for s in splits)
     except ShardMismatch as error:
         raise ShardMismatch(f"{stage}: {error}") from None
     what = "sizes and sha256" if check_sha256 else "sizes"
@@ -87,13 +105,17 @@ def read_result(layout: Layout, stage: str, needed_by: str) -> dict:
 class TrainingStage:
     """One training stage's run; see the module docstring. ``inputs``: models this training
     takes by identity (``{"expert": ModelRef.to_dict()}``), part of the fingerprint and
-    tagged on the run; ``result`` fields added by the stage go through :meth:`register`."""
+    tagged on the run; ``result`` fields added by the stage go through :meth:`register`.
+    filtered: train on the syncfilter stage's train shards (the generators), not the shards'."""
 
-    def __init__(self, name: str, params: Params, layout: Layout, inputs: dict | None = None) -> None:
+    def __init__(
+        self, name: str, params: Params, layout: Layout, inputs: dict | None = None, filtered: bool = False
+    ) -> None:
         self.entry = registry_entry(name)
         self.name, self.params, self.layout, self.inputs = name, params, layout, inputs or {}
+        self.filtered = filtered
         self.result: dict | None = None
-        self.data_version = shard_data_version(layout)
+        self.data_version = filtered_data_version(layout, name) if filtered else shard_data_version(layout)
         self.tracked = select_sections(params, self.entry.params)
         self.code_version = code_hash(SOURCE_ROOT, self.entry.code)
         self.fingerprint = section_hash((self.tracked, self.code_version, self.data_version, self.inputs))
@@ -119,7 +141,7 @@ class TrainingStage:
         from lipsync.tracking import TrainingRun, ensure_experiment, fail_orphaned_runs, git_commit, open_tracking
 
         self.started = time.perf_counter()
-        verify_split_shards(self.layout, ("train", "test"), self.params.shards.verify_sha256, self.name)
+        verify_split_shards(self.layout, ("train", "test"), self.params.shards.verify_sha256, self.name, self.filtered)
         tracked = self.tracked
         paths, resume_run_id = self._run_paths()
         client = open_tracking(self.layout.mlruns)
@@ -137,7 +159,7 @@ class TrainingStage:
         hooks = self.run.hooks(constants=eval_constants(), every_checkpoint=every_checkpoint).as_kwargs()
         hooks["on_eval"] = self._keeping_grid(hooks["on_eval"])
         self.source = ShardSource(
-            train=self.layout.shard_dir("train"),
+            train=self.layout.syncfilter_train if self.filtered else self.layout.shard_dir("train"),
             eval=self.layout.shard_dir("test"),
             data=self.params.training.data,
             geometry=window_geometry(self.params),
@@ -156,6 +178,8 @@ class TrainingStage:
             self.run.log_checkpoint(Path(summary.checkpoint))
         self.run.log_file(self.setup.paths.metrics, "logs")
         self.run.log_file(self.layout.shards_manifest, "data")  # the clips it saw (the retraining sensor reads it)
+        if self.filtered:
+            self.run.log_file(self.layout.syncfilter_manifest, "data/syncfilter")  # which of them it trained on
         facts = {"steps": summary.step, "train_seconds": round(summary.seconds, 1), **summary.last_eval}
         ref = self.run.log_model(model, input_example, self.entry.registered_model, facts)
         checkpoint = Path(summary.checkpoint).relative_to(self.layout.root) if summary.checkpoint else None

@@ -27,7 +27,7 @@ def run(params: Params, layout: Layout, progress: bool = False) -> dict:
     expert, expert_ref = load_expert(params, layout, STAGE)
     init = warm_start(settings.warm_start, layout, STAGE)
     inputs = {"expert": expert_ref} | ({"init": init} if init else {})  # the starting weights, when not scratch
-    stage = TrainingStage(STAGE, params, layout, inputs=inputs)
+    stage = TrainingStage(STAGE, params, layout, inputs=inputs, filtered=True)  # the syncfilter stage's clips
     if stage.finished() is not None:  # the same training is done and registered
         return stage.result
     torch.manual_seed(params.training.seed)

@@ -33,9 +33,12 @@ class WindowGeometry:
 
 
 def mel_offset(sample: Sample, frame: int, geometry: WindowGeometry) -> int:
-    """Column of ``sample.mel`` where the window of relative video frame ``frame`` starts."""
+    """Column of ``sample.mel`` where the window of relative video frame ``frame`` starts. The
+    sample's sound starts at video frame ``meta['audio_start_frame']`` when the syncfilter stage
+    realigned it (:func:`lipsync.evaluation.sync_filter.realign`), else at its first frame."""
     meta = sample.meta
-    return mel_start_index(meta["start_frame"] + frame, meta["fps"], geometry.mel) - meta["mel_start"]
+    sound = meta.get("audio_start_frame", meta["start_frame"])
+    return mel_start_index(sound + frame, meta["fps"], geometry.mel) - meta["mel_start"]
 
 
 def mel_window(sample: Sample, frame: int, geometry: WindowGeometry) -> np.ndarray:

@@ -184,3 +184,21 @@ def test_articulation_is_the_rendered_clips_audio_and_truth(clip, corpus_setting
     said = articulate_clip(dataclasses.replace(corpus_settings, min_seconds=3.0, max_seconds=3.0), 0, 0)
     assert np.array_equal(said.speech.audio, clip.audio)
     assert np.array_equal(said.mouth_params, clip.truth.mouth_params) and said.n_frames == len(clip.frames)
+
+
+def test_dirty_clips_shift_only_the_audio_of_train_speakers(tiny_settings):
+    dirty = dataclasses.replace(tiny_settings, dirty=dataclasses.replace(tiny_settings.dirty, share=1.0))
+    clean, shifted = render_clip(tiny_settings, 0, 0), render_clip(dirty, 0, 0)
+    lead = shifted.truth.audio_shift_frames * (tiny_settings.sample_rate // tiny_settings.fps)
+    low, high = tiny_settings.dirty.shift_frames
+    assert low <= abs(shifted.truth.audio_shift_frames) <= high and clean.truth.audio_shift_frames == 0
+    assert np.array_equal(clean.frames, shifted.frames)  # the picture (and its mouth) keeps its timing
+    assert np.array_equal(clean.truth.mouth_params, shifted.truth.mouth_params)
+    assert len(shifted.audio) == len(clean.audio)
+    moved = shifted.audio[: len(clean.audio) - lead] if lead > 0 else shifted.audio[-lead:]
+    kept = clean.audio[lead:] if lead > 0 else clean.audio[: len(clean.audio) + lead]
+    assert np.array_equal(moved, kept)
+    gap = shifted.audio[len(clean.audio) - lead :] if lead > 0 else shifted.audio[:-lead]
+    assert np.std(gap) == pytest.approx(tiny_settings.speech.noise, rel=0.1)  # the noise floor moves in
+    test_speaker = render_clip(dirty, 1, 0)
+    assert test_speaker.truth.split == "test" and test_speaker.truth.audio_shift_frames == 0

@@ -22,7 +22,7 @@ def test_definitions_load_with_the_asset_graph():
     assert keys == {stage.name for stage in STAGES}
     assert {p.to_user_string() for p in graph.get(dg.AssetKey("shards")).parent_keys} == {"faces", "mel"}
     parents = {p.to_user_string() for p in graph.get(dg.AssetKey("generator")).parent_keys}
-    assert parents == {"shards", "syncnet_expert"}
+    assert parents == {"syncfilter", "syncnet_expert"}  # the generators read the sync-filtered shards
     assert graph.get(dg.AssetKey("generator")).group_name == "training"
     assert graph.get(dg.AssetKey("faces")).partitions_def == videos_partitions
     for name in ("corpus_job", "data_job", "training_job", "evaluation_job", "retraining_job"):

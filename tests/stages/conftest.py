@@ -26,9 +26,13 @@ def tiny_data(tmp_path_factory, request):
 
 @pytest.fixture(scope="package")
 def tiny_expert(tiny_data):
-    """The tiny project with a registered expert: (project, result)."""
+    """The tiny project with a registered expert and evaluator and the generators' sync-filtered
+    train shards (what the generators read): (project, the expert's result)."""
     project, _ = tiny_data
-    return project, runner("syncnet_expert")(project.params, project.layout)
+    result = runner("syncnet_expert")(project.params, project.layout)
+    for name in ("syncnet_evaluator", "syncfilter"):
+        runner(name)(project.params, project.layout)
+    return project, result
 
 
 @pytest.fixture(scope="package")
