@@ -32,8 +32,7 @@ import yaml
 from lipsync.audio.settings import MelSettings
 from lipsync.corpus.settings import CorpusSettings
 from lipsync.data.settings import ShardsSettings
-from lipsync.evaluation.settings import BenchmarkSettings, EvaluationSettings
-from lipsync.evaluation.sync_filter import SyncFilterSettings
+from lipsync.evaluation.settings import BenchmarkSettings, EvaluationSettings, SyncFilterSettings
 from lipsync.faces.settings import FacesSettings
 from lipsync.inference.settings import InferenceSettings
 from lipsync.ingest.settings import IngestSettings

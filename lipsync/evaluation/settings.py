@@ -155,3 +155,21 @@ class BenchmarkSettings:
 
     dpi: int
     zoom: int
+
+
+@dataclass(frozen=True)
+class SyncFilterSettings:
+    """The ``syncfilter`` section. min_confidence: LSE-C (median - min distance) a clip needs;
+    max_offset: the largest |AV offset| in frames that is realigned rather than dropped;
+    sync: the offset search (+-``sync.max_offset`` frames) and its batch size."""
+
+    min_confidence: float
+    max_offset: int
+    sync: SyncSettings
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.max_offset <= self.sync.max_offset:
+            raise ValueError(
+                f"syncfilter.max_offset must be in [0, syncfilter.sync.max_offset = {self.sync.max_offset}], "
+                f"got {self.max_offset}"
+            )

@@ -15,34 +15,15 @@ cannot act on our WebDataset samples.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 
 import numpy as np
 
 from lipsync.audio.mel import MelSettings, mel_start_index
 from lipsync.data.shards import Sample
-from lipsync.evaluation.settings import SyncSettings
+from lipsync.evaluation.settings import SyncFilterSettings
 
 KEPT, REALIGNED, LOW_CONFIDENCE, BEYOND_OFFSET = "kept", "realigned", "dropped_low_confidence", "dropped_offset"
 DECISIONS = (KEPT, REALIGNED, LOW_CONFIDENCE, BEYOND_OFFSET)
-
-
-@dataclass(frozen=True)
-class SyncFilterSettings:
-    """The ``syncfilter`` section. min_confidence: LSE-C (median - min distance) a clip needs;
-    max_offset: the largest |AV offset| in frames that is realigned rather than dropped;
-    sync: the offset search (+-``sync.max_offset`` frames) and its batch size."""
-
-    min_confidence: float
-    max_offset: int
-    sync: SyncSettings
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.max_offset <= self.sync.max_offset:
-            raise ValueError(
-                f"syncfilter.max_offset must be in [0, syncfilter.sync.max_offset = {self.sync.max_offset}], "
-                f"got {self.max_offset}"
-            )
 
 
 def decide(offset: int, confidence: float, settings: SyncFilterSettings) -> str:
