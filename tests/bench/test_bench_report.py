@@ -183,3 +183,17 @@ def test_report_puts_the_sync_ceiling_beside_the_expert(tmp_path):
     text = readme.read_text()
     assert "| 84.2% held out, 88.6% train speakers | >= 95% | **not met** |" in text
     assert "| 21.1 points below (63.1% vs 84.2%) | <= 10 points | **not met** |" in text
+
+
+def test_mouth_rows_sum_up_many_photos_in_one_row():
+    def reading(found, r):
+        return {"clips": 4, "frames": 100, "found_share": found, "open_correlation": r}
+
+    photos = {f"face{i:02d}": {"warp": reading(1.0, 0.95)} for i in range(5)}
+    photos["face05"] = {"warp": reading(0.97, 0.91)}
+    result = {"goal_found_share": 0.99, "goal_open_correlation": 0.9, "photo_source": "data/photos", "photos": photos}
+    (row,) = mouth_rows(result)
+    assert "on the data/photos photos (warp)" in row
+    summary = "5 of 6 photos meet both; found: lowest 97.0%, median 100.0%; r: lowest 0.91, median 0.95 (600 frames)"
+    assert summary in row
+    assert "**not met**" in row
