@@ -161,10 +161,12 @@ class BenchmarkSettings:
 class SyncFilterSettings:
     """The ``syncfilter`` section. min_confidence: LSE-C (median - min distance) a clip needs;
     max_offset: the largest |AV offset| in frames that is realigned rather than dropped;
+    min_evaluator_accuracy: the evaluator's held-out pair accuracy the filter needs to act;
     sync: the offset search (+-``sync.max_offset`` frames) and its batch size."""
 
     min_confidence: float
     max_offset: int
+    min_evaluator_accuracy: float
     sync: SyncSettings
 
     def __post_init__(self) -> None:

@@ -111,10 +111,14 @@ def row_costs(params: Params, layout: Layout, summary: dict) -> dict[str, dict]:
 
 
 def _versions(layout: Layout, summary: dict) -> str:
-    """``evaluation <hash>, shard data <hash>``: what the report's figures were computed on."""
-    manifest = layout.shards_manifest
+    """``evaluation <hash>, shard data <hash>, the generators' filtered train data <hash>``: what
+    the report's figures were computed on (the last where the syncfilter stage has run)."""
+    manifest, filtered = layout.shards_manifest, layout.syncfilter_manifest
     shards = json.loads(manifest.read_text()).get("data_version", "?") if manifest.exists() else "?"
-    return f"evaluation {summary['data_version']}, shard data {shards}"
+    text = f"evaluation {summary['data_version']}, shard data {shards}"
+    if filtered.exists():
+        text += f", generators' filtered train data {json.loads(filtered.read_text()).get('data_version', '?')}"
+    return text
 
 
 def _promotion_section(layout: Layout) -> str | None:

@@ -8,7 +8,7 @@ from lipsync.config import Params
 from lipsync.layout import Layout
 from lipsync.stages.generator_inputs import input_example, load_expert, load_start, warm_start
 from lipsync.stages.mouth_truth import MouthBoxes
-from lipsync.stages.training_stage import TrainingStage
+from lipsync.stages.training_stage import FILTERED_STAGES, TrainingStage
 from lipsync.stages.writer_lock import writes_data
 
 STAGE = "generator"
@@ -25,7 +25,7 @@ def run(params: Params, layout: Layout, progress: bool = False) -> dict:
     expert, expert_ref = load_expert(params, layout, STAGE)
     init = warm_start(settings.warm_start, layout, STAGE)
     inputs = {"expert": expert_ref} | ({"init": init} if init else {})  # the starting weights, when not scratch
-    stage = TrainingStage(STAGE, params, layout, inputs=inputs, filtered=True)  # the syncfilter stage's clips
+    stage = TrainingStage(STAGE, params, layout, inputs=inputs, filtered=STAGE in FILTERED_STAGES)
     if stage.finished() is not None:  # the same training is done and registered
         return stage.result
     torch.manual_seed(params.training.seed)

@@ -22,7 +22,7 @@ from pathlib import Path
 from lipsync.config import Params, select_sections
 from lipsync.layout import Layout
 from lipsync.stages.registry import stage as registry_entry
-from lipsync.stages.training_stage import SOURCE_ROOT, code_hash, shard_data_version
+from lipsync.stages.training_stage import FILTERED_STAGES, SOURCE_ROOT, code_hash, shard_data_version
 
 MANIFEST_ARTIFACT = "data/manifest.json"
 
@@ -48,7 +48,7 @@ def changes_since_champion(params: Params, layout: Layout, client) -> dict[str, 
     a version already judged)."""
     from lipsync.tracking import flatten_params, params_hash
 
-    data_version = shard_data_version(layout)  # FileNotFoundError before the shards exist
+    shards_version = shard_data_version(layout)  # FileNotFoundError before the shards exist
     out = {}
     for stage in params.promote.models:
         entry = registry_entry(stage)
@@ -56,11 +56,25 @@ def changes_since_champion(params: Params, layout: Layout, client) -> dict[str, 
         if not judged:
             out[stage] = [f"{entry.registered_model} has no champion or candidate yet"]
             continue
-        now = {"data_version": data_version, "params_hash": params_hash(flatten_params(select_sections(
-            params, entry.params))), "code_version": code_hash(SOURCE_ROOT, entry.code)}  # fmt: skip
+        now = {
+            "data_version": trained_data_version(layout, stage, shards_version),
+            "params_hash": params_hash(flatten_params(select_sections(params, entry.params))),
+            "code_version": code_hash(SOURCE_ROOT, entry.code),
+        }
         against = [_differences(client, entry.registered_model, version, alias, now) for version, alias in judged]
         out[stage] = [] if [] in against else against[0]
     return out
+
+
+def trained_data_version(layout: Layout, stage: str, shards_version: str) -> str:
+    """The data version ``stage`` would train on now: the syncfilter stage's filtered shards for the
+    generators when they were cut from the current shards, else the shards' own version (then new
+    shards are a change, as they must be)."""
+    if stage in FILTERED_STAGES and layout.syncfilter_manifest.exists():
+        filtered = json.loads(layout.syncfilter_manifest.read_text())
+        if filtered.get("shards_data_version") == shards_version:
+            return filtered["data_version"]
+    return shards_version
 
 
 def _differences(client, name: str, version: int, alias: str, now: dict[str, str]) -> list[str]:

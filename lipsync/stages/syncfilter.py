@@ -49,21 +49,27 @@ def run(params: Params, layout: Layout, progress: bool = False) -> dict:
         raise FileNotFoundError(f"{STAGE}: {layout.shards_manifest} is missing: run `lipsync run shards` first")
     shards = json.loads(layout.shards_manifest.read_text())
     evaluator, evaluator_ref = load_evaluator(params, layout)
+    gate = evaluator_gate(params, layout)
     clips = score_clips(params, layout, evaluator, shards["splits"]["train"]["video_ids"], progress)
     final = layout.syncfilter
     remove_stale_temporaries(final.parent, STAGE)
     staging = final.with_name(f".{final.name}.tmp-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     try:
-        written = _write_train(params, layout, shards["splits"]["train"]["shards"], clips, staging / "train")
-        manifest = _manifest(params, shards, evaluator_ref, clips, written)
+        written = _write_train(
+            params, layout, shards["splits"]["train"]["shards"], clips, staging / "train", gate["applied"]
+        )
+        manifest = _manifest(params, shards, evaluator_ref, clips, written) | gate
         write_json(staging / layout.syncfilter_manifest.name, manifest)
         _swap(staging, final)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    if not gate["applied"]:
+        log.warning("%s: every clip kept: %s", STAGE, gate["reason"])
     log.info("%s: clips %s; segments %s", STAGE, manifest["clips"], manifest["segments"])
     return {
         "stage": STAGE,
+        **gate,
         "data_version": manifest["data_version"],
         "clips": manifest["clips"],
         "segments": manifest["segments"],
@@ -84,6 +90,20 @@ def load_evaluator(params: Params, layout: Layout):
     net = SyncNetV2(params.models.syncnet_evaluator)
     net.load_state_dict(load_state_dict(open_tracking(layout.mlruns), ref))
     return net.eval(), produced["model"]
+
+
+def evaluator_gate(params: Params, layout: Layout) -> dict:
+    """``{"applied": bool, "reason": str}``: the filter acts only on an evaluator that tells sync
+    apart, its held-out pair accuracy at least ``syncfilter.min_evaluator_accuracy``. Below it
+    (an evaluator at chance finds random offsets and drops most clips at random) every clip is
+    kept, the scores and decisions it would have made are still recorded, and ``reason`` says why."""
+    accuracy = read_result(layout, EVALUATOR_STAGE, STAGE).get("metrics", {}).get("pair_accuracy")
+    floor = params.syncfilter.min_evaluator_accuracy
+    if accuracy is None or accuracy < floor:
+        shown = "missing" if accuracy is None else f"{accuracy:.3f}"
+        return {"applied": False, "reason": f"the evaluator's held-out pair accuracy {shown} is under "
+                f"syncfilter.min_evaluator_accuracy {floor}: its offsets cannot be trusted"}  # fmt: skip
+    return {"applied": True, "reason": f"the evaluator's held-out pair accuracy {accuracy:.3f} >= {floor}"}
 
 
 def score_clips(params: Params, layout: Layout, evaluator, video_ids: list[str], progress: bool = False) -> list[dict]:
@@ -131,9 +151,12 @@ def true_shift(layout: Layout, record: dict) -> int | None:
         return int(arrays["audio_shift_frames"]) if "audio_shift_frames" in arrays else None
 
 
-def _write_train(params: Params, layout: Layout, listed: list[dict], clips: list[dict], folder: Path) -> dict:
+def _write_train(
+    params: Params, layout: Layout, listed: list[dict], clips: list[dict], folder: Path, applied: bool = True
+) -> dict:
     """Each train shard's surviving samples (dropped clips left out, realigned ones shifted)
-    into a shard of the same name; a shard left empty is not written."""
+    into a shard of the same name; a shard left empty is not written. Not ``applied``: every
+    sample as it is."""
     fate = {row["video_id"]: row for row in clips}
     counts = {"in": 0, "kept": 0, "realigned": 0, "dropped": 0, "too_short_after_realign": 0}
     window, shards = params.format.sync_window, []
@@ -142,6 +165,10 @@ def _write_train(params: Params, layout: Layout, listed: list[dict], clips: list
         for sample in read_samples([path]):
             counts["in"] += 1
             row = fate.get(sample.meta["video_id"])
+            if not applied:
+                counts["kept"] += 1
+                yield sample
+                continue
             if row is None or row["decision"] not in ("kept", REALIGNED):
                 counts["dropped"] += 1
                 continue

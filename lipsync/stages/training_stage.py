@@ -54,6 +54,9 @@ def window_geometry(params: Params) -> WindowGeometry:
     return WindowGeometry(params.format.sync_window, params.models.generator.audio.mel_frames, params.mel)
 
 
+FILTERED_STAGES = ("generator", "wav2lip_baseline")  # they train on the syncfilter stage's clips
+
+
 def shard_data_version(layout: Layout) -> str:
     if not layout.shards_manifest.exists():
         raise FileNotFoundError(f"{layout.shards_manifest} is missing: run `lipsync run shards` first")

@@ -105,7 +105,9 @@ def test_promote_records_the_decision_everywhere(tiny_evaluated):
     assert re.search(rf"<td><strong>v{version}</strong></td>\s*<td>[a-z, ]*champion", page)
     markdown = (project.layout.benchmark / "benchmark.md").read_text()
     assert "#### Versions" in markdown and re.search(rf"\| \*\*v{version}\*\* \| [a-z, ]*champion", markdown)
-    assert f"shard data {produced['data_version']}" in markdown.splitlines()[0]
+    shards = json.loads(project.layout.shards_manifest.read_text())["data_version"]
+    header = markdown.splitlines()[0]
+    assert f"shard data {shards}, generators' filtered train data {produced['data_version']}" in header
 
 
 @pytest.mark.slow

@@ -102,3 +102,26 @@ def test_asset_reports_counts_reasons_and_truth(tiny_expert):
     assert meta["segments_out"] == manifest["segments"]["out"] and meta["truth/dirty"] == 0
     assert meta.get("truth/precision") == manifest["ground_truth"]["precision"]  # 0 when clean clips were flagged
     assert "truth/recall" not in meta  # no dirty clip: no recall, not a made-up one
+
+
+def test_an_evaluator_that_cannot_tell_sync_keeps_every_clip(tiny_expert):
+    """Under ``min_evaluator_accuracy`` the filter records what it would decide but drops nothing."""
+    project, _ = tiny_expert
+    layout, params = project.layout, project.params
+    before = layout.syncfilter_manifest.read_bytes()
+    accuracy = json.loads(layout.model_result("syncnet_evaluator").read_text())["metrics"]["pair_accuracy"]
+    result = syncfilter.run(filtered(params, min_evaluator_accuracy=1.0, max_offset=0), layout)
+    assert accuracy < 1.0 and result["applied"] is False
+    assert f"pair accuracy {accuracy:.3f} is under syncfilter.min_evaluator_accuracy 1.0" in result["reason"]
+    manifest = json.loads(layout.syncfilter_manifest.read_text())
+    rows = manifest["per_clip"]
+    # the would-be decisions (max_offset 0: every clip off by a frame or more would go) are recorded ...
+    assert all(r["decision"] == decide(r["offset"], r["confidence"], filtered(params, max_offset=0).syncfilter)
+               for r in rows)  # fmt: skip
+    # ... but every segment is kept as it is
+    segments = manifest["segments"]
+    assert segments["in"] == segments["out"] == segments["kept"] and segments["dropped"] == 0
+    originals = [s.key for s in read_samples(sorted(layout.shard_dir("train").glob("*.tar")))]
+    assert sorted(s.key for s in read_samples(sorted(layout.syncfilter_train.glob("*.tar")))) == sorted(originals)
+    syncfilter.run(params, layout)  # the project's own again, for the generator tests: the same bytes
+    assert layout.syncfilter_manifest.read_bytes() == before
