@@ -21,7 +21,9 @@ from lipsync.evaluation.sync_filter import (
 from lipsync.training.windows import WindowGeometry, mel_window
 from tests.builders import loaded_params
 
-SETTINGS = SyncFilterSettings(min_confidence=3.0, max_offset=6, sync=SyncSettings(max_offset=15, batch_size=64))
+SETTINGS = SyncFilterSettings(
+    min_confidence=3.0, max_offset=6, min_evaluator_accuracy=0.6, sync=SyncSettings(max_offset=15, batch_size=64)
+)
 
 
 @pytest.mark.parametrize(
@@ -35,7 +37,12 @@ def test_latentsync_decisions(offset, confidence, decision):
 
 def test_max_offset_beyond_the_search_is_refused():
     with pytest.raises(ValueError, match="syncfilter.max_offset"):
-        SyncFilterSettings(min_confidence=3.0, max_offset=16, sync=SyncSettings(max_offset=15, batch_size=64))
+        SyncFilterSettings(
+            min_confidence=3.0,
+            max_offset=16,
+            min_evaluator_accuracy=0.6,
+            sync=SyncSettings(max_offset=15, batch_size=64),
+        )
 
 
 def segment(start: int = 40, frames: int = 25) -> Sample:
