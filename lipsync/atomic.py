@@ -43,6 +43,16 @@ def atomic_path(path: Path) -> Iterator[Path]:
             tmp.unlink()
 
 
+def replace_folder(staging: Path, final: Path) -> None:
+    """Replace folder ``final`` with the complete folder ``staging`` (two renames; the old one is
+    deleted after), so a reader sees the old folder or the new one, never a half-written one."""
+    old = final.with_name(f".{final.name}.old-{os.getpid()}")
+    if final.exists():
+        os.replace(final, old)
+    os.replace(staging, final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
 def write_json(path: Path, obj: object) -> None:
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(obj, indent=1, sort_keys=True, default=_json_default))

