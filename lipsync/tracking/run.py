@@ -188,7 +188,8 @@ class TrainingRun:
         """Log ``{name: value}`` at ``step``; tensors and numpy scalars are converted with float()."""
         timestamp = int(time.time() * 1000)
         batch = [Metric(key, float(value), timestamp, int(step)) for key, value in metrics.items()]
-        self.client.log_batch(self.run_id, metrics=batch)
+        with self._sigterm.shielded():  # a SIGTERM mid-write would leave the store's lock held
+            self.client.log_batch(self.run_id, metrics=batch)
 
     def log_checkpoint(self, path: Path) -> str:
         """Copy checkpoint file ``path`` to ``checkpoints/<file name>``; returns that artifact path."""

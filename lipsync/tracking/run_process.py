@@ -11,11 +11,13 @@ whose process, on this host, no longer exists.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
 import socket
 import threading
+from collections.abc import Iterator
 from types import FrameType
 
 from mlflow import MlflowClient
@@ -51,6 +53,8 @@ class SigtermAsException:
         self.installed = False
         self.received = False
         self.held = False
+        self.pending = False
+        self._shielding = 0
         self._pid = os.getpid()
 
     def install(self) -> SigtermAsException:
@@ -67,6 +71,19 @@ class SigtermAsException:
     def hold(self) -> None:
         """From now on a SIGTERM is only noted (the run is being closed), for :meth:`redeliver`."""
         self.held = True
+
+    @contextlib.contextmanager
+    def shielded(self) -> Iterator[None]:
+        """A SIGTERM inside the block (an MLflow write: its store holds locks and a half-done
+        transaction that closing the run needs) is raised as :class:`Terminated` when it ends."""
+        self._shielding += 1
+        try:
+            yield
+        finally:
+            self._shielding -= 1
+        if self.pending and not self._shielding and not self.held:
+            self.pending = False
+            raise self._terminated()
 
     def restore(self) -> None:
         if self.installed:
@@ -86,7 +103,13 @@ class SigtermAsException:
         already, self.received = self.received, True
         if already or self.held:  # a second SIGTERM, or one while the run is being closed
             return
-        raise Terminated(f"SIGTERM received by process {self._pid} on {socket.gethostname()} during {self.what}")
+        if self._shielding:  # inside an MLflow write: raised when it ends (see shielded)
+            self.pending = True
+            return
+        raise self._terminated()
+
+    def _terminated(self) -> Terminated:
+        return Terminated(f"SIGTERM received by process {self._pid} on {socket.gethostname()} during {self.what}")
 
 
 def fail_orphaned_runs(client: MlflowClient, experiment_id: str, by: str) -> list[str]:
