@@ -24,6 +24,8 @@ def syncfilter(context: dg.AssetExecutionContext, lipsync: LipsyncProject) -> dg
     project = lipsync.open()
     summary = stage.run(project.params, project.layout)
     context.log.info(f"syncfilter: clips {summary['clips']}, segments {summary['segments']}")
+    if not summary["applied"]:
+        context.log.warning(f"syncfilter: every clip kept: {summary['reason']}")
     truth = summary["ground_truth"] or {}
     figures = {f"clips_{name}": count for name, count in summary["clips"].items()}
     figures |= {f"segments_{name}": count for name, count in summary["segments"].items()}
@@ -35,6 +37,8 @@ def syncfilter(context: dg.AssetExecutionContext, lipsync: LipsyncProject) -> dg
         data_version=dg.DataVersion(summary["data_version"]),
         metadata={
             "data_version": summary["data_version"],
+            "applied": dg.MetadataValue.bool(summary["applied"]),
+            "applied_reason": dg.MetadataValue.text(summary["reason"]),
             **{name: number(value) for name, value in figures.items() if value is not None},
             "evaluator": dg.MetadataValue.text(f"{summary['evaluator']['name']} v{summary['evaluator']['version']}"),
             "run_seconds": dg.MetadataValue.float(float(summary["seconds"])),

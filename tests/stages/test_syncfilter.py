@@ -100,6 +100,7 @@ def test_asset_reports_counts_reasons_and_truth(tiny_expert):
     assert meta["data_version"] == manifest["data_version"] == event.tags["dagster/data_version"]
     assert {d: meta[f"clips_{d}"] for d in DECISIONS} == manifest["clips"]
     assert meta["segments_out"] == manifest["segments"]["out"] and meta["truth/dirty"] == 0
+    assert meta["applied"] is manifest["applied"] is True and meta["applied_reason"] == manifest["reason"]
     assert meta.get("truth/precision") == manifest["ground_truth"]["precision"]  # 0 when clean clips were flagged
     assert "truth/recall" not in meta  # no dirty clip: no recall, not a made-up one
 
