@@ -42,9 +42,12 @@ def process_tags() -> dict[str, str]:
 
 
 class SigtermAsException:
-    """While installed, SIGTERM in this process raises :class:`Terminated` (once) in the main
-    thread. :meth:`restore` puts the previous handler back; :meth:`redeliver` then hands it the
-    signal. Nothing is installed off the main thread (Python only allows it there), nor where
+    """While installed, SIGTERM in this process raises :class:`Terminated` in the main thread,
+    and again at the end of every :meth:`shielded` block until :meth:`hold`: Python runs the
+    handler wherever the main thread is, a finalizer too (SQLAlchemy's and MLflow's objects have
+    them), and there the exception is reported and dropped, so the run would go on.
+    :meth:`restore` puts the previous handler back; :meth:`redeliver` then hands it the signal.
+    Nothing is installed off the main thread (Python only allows it there), nor where
     SIGTERM was ignored or handled outside Python."""
 
     def __init__(self, what: str) -> None:
@@ -75,14 +78,14 @@ class SigtermAsException:
     @contextlib.contextmanager
     def shielded(self) -> Iterator[None]:
         """A SIGTERM inside the block (an MLflow write: its store holds locks and a half-done
-        transaction that closing the run needs) is raised as :class:`Terminated` when it ends."""
+        transaction that closing the run needs) is raised as :class:`Terminated` when it ends, and
+        so is one received before whose exception a finalizer dropped."""
         self._shielding += 1
         try:
             yield
         finally:
             self._shielding -= 1
         if self.pending and not self._shielding and not self.held:
-            self.pending = False
             raise self._terminated()
 
     def restore(self) -> None:
@@ -103,8 +106,8 @@ class SigtermAsException:
         already, self.received = self.received, True
         if already or self.held:  # a second SIGTERM, or one while the run is being closed
             return
-        if self._shielding:  # inside an MLflow write: raised when it ends (see shielded)
-            self.pending = True
+        self.pending = True  # raised again after each MLflow write until the run closes (see shielded)
+        if self._shielding:  # inside an MLflow write: raised when it ends
             return
         raise self._terminated()
 

@@ -127,3 +127,28 @@ def test_sigterm_while_the_run_is_being_closed_waits_until_it_is(tmp_path, monke
         assert seen == ["FINISHED"]  # the finished training is closed as such, then the signal goes on
     finally:
         signal.signal(signal.SIGTERM, original)
+
+
+def test_a_sigterm_swallowed_by_a_finalizer_is_raised_at_the_next_write(tmp_path, monkeypatch):
+    for name in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI"):
+        monkeypatch.delenv(name, raising=False)
+    mlruns = tmp_path / "mlruns"
+    client = open_tracking(mlruns)
+    experiment = ensure_experiment(client, "runs", mlruns)
+    swallowed = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda report: swallowed.append(report.exc_type))
+
+    class Finalised:  # Python runs a signal handler wherever the main thread is, a finalizer too,
+        def __del__(self):  # and an exception raised in a finalizer is reported and dropped
+            signal.raise_signal(signal.SIGTERM)
+
+    original = signal.signal(signal.SIGTERM, lambda signum, frame: None)
+    try:
+        with pytest.raises(Terminated), TrainingRun(client, experiment, "swallowed", {}, TAGS) as run:
+            Finalised()  # collected at once: the handler's Terminated is raised inside __del__
+            assert swallowed == [Terminated]
+            run.log_metrics(1, {"loss": 1.0})  # the next MLflow write raises it again
+            pytest.fail("the run went on after SIGTERM")
+        assert client.get_run(run.run_id).info.status == "KILLED"
+    finally:
+        signal.signal(signal.SIGTERM, original)
