@@ -47,6 +47,17 @@ def client(tmp_path, monkeypatch):
     return MlflowClient(tracking_uri(tmp_path / "mlruns"), tracking_uri(tmp_path / "mlruns"))
 
 
+@pytest.fixture
+def in_process(tmp_path, monkeypatch):
+    """(client, experiment id) of a fresh store, for runs opened in this process."""
+    for name in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI"):
+        monkeypatch.delenv(name, raising=False)
+    mlruns = tmp_path / "mlruns"
+    client = open_tracking(mlruns)
+    experiment = ensure_experiment(client, "runs", mlruns)
+    return client, experiment
+
+
 def test_sigterm_ends_the_run_as_killed_and_the_process_as_the_signal_would(tmp_path, client):
     env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_TRACKING")} | {"PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
@@ -68,12 +79,8 @@ def test_sigterm_ends_the_run_as_killed_and_the_process_as_the_signal_would(tmp_
     assert len(client.get_metric_history(run_id, "train/loss")) >= 3
 
 
-def test_sigterm_in_process_reaches_the_previous_handler_after_the_run_is_closed(tmp_path, monkeypatch):
-    for name in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI"):
-        monkeypatch.delenv(name, raising=False)
-    mlruns = tmp_path / "mlruns"
-    client = open_tracking(mlruns)
-    experiment = ensure_experiment(client, "runs", mlruns)
+def test_sigterm_in_process_reaches_the_previous_handler_after_the_run_is_closed(in_process):
+    client, experiment = in_process
     seen = []
 
     def previous(signum, frame):
@@ -113,12 +120,8 @@ def test_running_runs_whose_process_is_gone_are_marked_failed(tmp_path, client):
     assert {client.get_run(r).info.status for r in (alive, elsewhere, untagged)} == {"RUNNING"}
 
 
-def test_sigterm_while_the_run_is_being_closed_waits_until_it_is(tmp_path, monkeypatch):
-    for name in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI"):
-        monkeypatch.delenv(name, raising=False)
-    mlruns = tmp_path / "mlruns"
-    client = open_tracking(mlruns)
-    experiment = ensure_experiment(client, "runs", mlruns)
+def test_sigterm_while_the_run_is_being_closed_waits_until_it_is(in_process, monkeypatch):
+    client, experiment = in_process
     seen = []
     original = signal.signal(signal.SIGTERM, lambda signum, frame: seen.append(client.get_run(run.run_id).info.status))
     try:
@@ -129,12 +132,8 @@ def test_sigterm_while_the_run_is_being_closed_waits_until_it_is(tmp_path, monke
         signal.signal(signal.SIGTERM, original)
 
 
-def test_a_sigterm_swallowed_by_a_finalizer_is_raised_at_the_next_write(tmp_path, monkeypatch):
-    for name in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI"):
-        monkeypatch.delenv(name, raising=False)
-    mlruns = tmp_path / "mlruns"
-    client = open_tracking(mlruns)
-    experiment = ensure_experiment(client, "runs", mlruns)
+def test_a_sigterm_swallowed_by_a_finalizer_is_raised_at_the_next_write(in_process, monkeypatch):
+    client, experiment = in_process
     swallowed = []
     monkeypatch.setattr(sys, "unraisablehook", lambda report: swallowed.append(report.exc_type))
 
