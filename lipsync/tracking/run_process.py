@@ -56,7 +56,6 @@ class SigtermAsException:
         self.installed = False
         self.received = False
         self.held = False
-        self.pending = False
         self._shielding = 0
         self._pid = os.getpid()
 
@@ -85,7 +84,7 @@ class SigtermAsException:
             yield
         finally:
             self._shielding -= 1
-        if self.pending and not self._shielding and not self.held:
+        if self.received and not self._shielding and not self.held:
             raise self._terminated()
 
     def restore(self) -> None:
@@ -106,8 +105,7 @@ class SigtermAsException:
         already, self.received = self.received, True
         if already or self.held:  # a second SIGTERM, or one while the run is being closed
             return
-        self.pending = True  # raised again after each MLflow write until the run closes (see shielded)
-        if self._shielding:  # inside an MLflow write: raised when it ends
+        if self._shielding:  # inside an MLflow write: raised when it ends (and after each one until the run closes)
             return
         raise self._terminated()
 
