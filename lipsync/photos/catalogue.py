@@ -7,7 +7,8 @@ Layout of ``data/photos``::
     annotations.json        per face: identity, split, box, five points, mouth corners, lip
                             point, dlib's 68 landmarks (crop pixels, pixel i spanning [i, i+1)),
                             mouth_open (inner-lip gap 62-66 over mouth width 48-54: smiles show teeth),
-                            the crop's sha256; per identity: split and the face the corpus renders
+                            the crop's sha256; per identity: split, the face the corpus renders
+                            and (packages) its mouth check
     provenance.csv          every face found: package, version, registry, archive sha256,
                             licence, note, member path, face index, width, status, identity
 
@@ -15,9 +16,13 @@ Faces of one person are merged greedily in discovery order: a face joins the ide
 closest earlier face when their dlib descriptor distance is under ``same_person_distance``,
 else starts a new identity ``<package id><nn>`` (a few lines, written here: with tens of
 faces a clustering library would add a dependency, not accuracy, and this order is stable).
-Identities are ordered by a hash of (seed, name); the first ``test_identities`` are test,
-the next ``val_identities`` val, the rest train, so the split does not depend on the order
-packages are listed in.
+Each identity's rendered mouth is checked first (``corpus.photos.mouth_check``): the corpus's
+own renderer draws a mouth sweep on its face and dlib must find the face and follow the opening.
+Identities are ordered readable first, then by a hash of (seed, name); the first
+``test_identities`` are test, the next ``val_identities`` val, the rest train, so the split does
+not depend on the order packages are listed in, and a held-out face is one whose sync can be
+seen (unchecked, the held-out faces were the corpus's worst-rendered mouths, and every held-out
+figure measured the render rather than the models). Faces that fail stay in training.
 """
 
 from __future__ import annotations
@@ -36,8 +41,16 @@ import numpy as np
 
 from lipsync.atomic import atomic_path, write_json
 from lipsync.corpus.baseline_cpu import run_pinned
+from lipsync.corpus.mouth_check import face_landmarker, sweep_mouth
 from lipsync.corpus.photos import read_source
-from lipsync.corpus.settings import BuiltinPhotoSettings, PhotoPackageSettings, PhotoSettings, PhotosSettings
+from lipsync.corpus.settings import (
+    BuiltinPhotoSettings,
+    CorpusSettings,
+    PhotoPackageSettings,
+    PhotoSettings,
+    PhotosSettings,
+)
+from lipsync.evaluation.settings import FaceSettings
 from lipsync.faces.settings import DetectorSettings
 from lipsync.photos.archives import Fetch, fetch_archive, read_images, verify_archive
 from lipsync.photos.faces import KEPT, FoundFace, describe_face, find_faces
@@ -65,31 +78,36 @@ class Sighting:
 
 
 def build_photos(
-    settings: PhotosSettings, seed: int, detector: DetectorSettings, archives: Path, out_dir: Path,
+    corpus: CorpusSettings, detector: DetectorSettings, landmarks: FaceSettings, archives: Path, out_dir: Path,
     fetch: Fetch = fetch_archive,
 ) -> dict:  # fmt: skip
-    """Write ``out_dir`` (see the module docstring) from ``settings.source``; returns the summary.
+    """Write ``out_dir`` (see the module docstring) from ``corpus.photos``; returns the summary.
+
+    ``corpus`` renders the mouth check (its renderer, framing and light, the seed) and ``landmarks``
+    are the evaluation's dlib settings the check reads it with.
 
     The archives are fetched and verified here; finding faces and writing the crops runs in one
     spawned process with the libraries' SIMD pinned and one torch thread (as the corpus's
     rendering, :mod:`lipsync.corpus.baseline_cpu`), since MTCNN's boxes and OpenCV's warps
     round differently on other CPUs and the corpus is drawn from these annotations.
     """
-    archive_paths = {}
+    settings, archive_paths = corpus.photos, {}
     if settings.source == "packages":
         for package in settings.packages:
             if package.enabled:
                 path = fetch(package, archives, settings.fetch_timeout)
                 verify_archive(package, path)
                 archive_paths[package.id] = path
-    return run_pinned(_build, settings, seed, detector, archive_paths, Path(out_dir))
+    return run_pinned(_build, corpus, detector, landmarks, archive_paths, Path(out_dir))
 
 
 def _build(
-    settings: PhotosSettings, seed: int, detector: DetectorSettings, archive_paths: dict[str, Path], out_dir: Path
-) -> dict:
+    corpus: CorpusSettings, detector: DetectorSettings, landmarks: FaceSettings, archive_paths: dict[str, Path],
+    out_dir: Path,
+) -> dict:  # fmt: skip
     import torch
 
+    settings = corpus.photos
     torch.set_num_threads(1)  # the split of a convolution's sums depends on the thread count
     if settings.source == "builtin":
         sightings, images, identities = _builtin(settings)
@@ -97,11 +115,6 @@ def _build(
         sightings, images = _from_packages(settings, detector, archive_paths)
         identities = merge_identities(sightings, settings.same_person_distance)
     kept = [s for s in sightings if s.face.status == KEPT]
-    splits = (
-        split_identities(sorted(set(identities.values())), settings, seed)
-        if settings.source == "packages"
-        else {name: settings.builtin[name].split for name in settings.builtin}
-    )
     faces = {}
     for s in kept:
         key = face_key(s)
@@ -109,16 +122,26 @@ def _build(
         others = [o.face.box for o in sightings if (o.prefix, o.image_index) == where and o is not s]
         image = hide_faces(images[where], others, settings.hide_scale, settings.hide_blur)
         crop, face = _aligned(image, s, settings)
-        name = identities[key]
-        faces[key] = {**face, "identity": name, "split": splits[name], "crop": f"{CROPS}/{key}.png"}
+        faces[key] = {**face, "identity": identities[key], "crop": f"{CROPS}/{key}.png"}
         faces[key]["crop_sha256"] = _write_png(out_dir / CROPS / f"{key}.png", crop)
     _remove_stale(out_dir / CROPS, {f"{k}.png" for k in faces})
     chosen = {}
     for key in sorted(faces, key=lambda k: (-faces[k]["width"], k)):  # the widest face of each identity
         chosen.setdefault(faces[key]["identity"], key)
+    if settings.source == "packages":
+        mouths = check_mouths(corpus, {n: _record(out_dir, faces[k], "train") for n, k in chosen.items()}, landmarks)
+        readable = {n for n, m in mouths.items() if m["readable"]}
+        splits = split_identities(sorted(chosen), settings, corpus.seed, readable)
+    else:
+        mouths, splits = {}, {name: settings.builtin[name].split for name in settings.builtin}
+    for face in faces.values():
+        face["split"] = splits[face["identity"]]
     annotations = {
         "source": settings.source,
-        "identities": {n: {"split": splits[n], "face": chosen[n]} for n in sorted(chosen)},
+        "identities": {
+            n: {"split": splits[n], "face": chosen[n], **({"mouth": mouths[n]} if n in mouths else {})}
+            for n in sorted(chosen)
+        },
         "faces": faces,
     }
     write_json(out_dir / ANNOTATIONS, annotations)
@@ -180,15 +203,38 @@ def merge_identities(sightings: list[Sighting], same_person: float) -> dict[str,
     return identities
 
 
-def split_identities(names: list[str], settings: PhotosSettings, seed: int) -> dict[str, str]:
-    """identity -> "test" | "val" | "train" (see the module docstring)."""
+def check_mouths(corpus: CorpusSettings, photos: dict[str, PhotoSettings], landmarks: FaceSettings) -> dict[str, dict]:
+    """identity -> its mouth check (``corpus.photos.mouth_check``): frames, found_share,
+    open_correlation (None: too few frames found) and readable."""
+    check = corpus.photos.mouth_check
+    if check.frames == 0:
+        return {name: {"readable": True} for name in photos}
+    landmarker, out = face_landmarker(landmarks), {}
+    for name, photo in photos.items():
+        reading = sweep_mouth(corpus, name, photo, check.frames, check.looks, landmarker)
+        r = reading.correlation
+        out[name] = {
+            "frames": reading.frames,
+            "found_share": round(reading.found_share, 4),
+            "open_correlation": None if r is None else round(r, 4),
+            "readable": reading.found_share >= check.min_found_share and r is not None and r >= check.min_correlation,
+        }
+    return out
+
+
+def split_identities(
+    names: list[str], settings: PhotosSettings, seed: int, readable: set[str] | None = None
+) -> dict[str, str]:
+    """identity -> "test" | "val" | "train" (see the module docstring); the held-out identities
+    come from ``readable`` first (None: all are)."""
     held = settings.test_identities + settings.val_identities
     if len(names) <= held:
         raise ValueError(
             f"photos: {len(names)} identities found, but corpus.photos holds out {settings.test_identities} test + "
             f"{settings.val_identities} val and needs at least one for training"
         )
-    order = sorted(names, key=lambda n: hashlib.sha256(f"{seed}:{n}".encode()).hexdigest())
+    readable = set(names) if readable is None else readable
+    order = sorted(names, key=lambda n: (n not in readable, hashlib.sha256(f"{seed}:{n}".encode()).hexdigest()))
     split = {n: "test" for n in order[: settings.test_identities]}
     split |= {n: "val" for n in order[settings.test_identities : held]}
     return split | {n: "train" for n in order[held:]}
@@ -327,6 +373,7 @@ def summarize(sightings: list[Sighting], annotations: dict) -> dict:
         entry["found"] += 1
         entry["kept"] += s.face.status == KEPT
     splits = [v["split"] for v in annotations["identities"].values()]
+    checked = [v for v in annotations["identities"].values() if "mouth" in v]
     return {
         "source": annotations["source"],
         "faces_found": len(sightings),
@@ -335,6 +382,9 @@ def summarize(sightings: list[Sighting], annotations: dict) -> dict:
         "train_identities": splits.count("train"),
         "val_identities": splits.count("val"),
         "test_identities": splits.count("test"),
+        "mouth_checked": len(checked),
+        "mouth_readable": sum(v["mouth"]["readable"] for v in checked),
+        "held_out_unreadable": sum(not v["mouth"]["readable"] and v["split"] != "train" for v in checked),
         "per_image": per_image,
     }
 
@@ -346,18 +396,22 @@ def load_photo_set(folder: Path) -> dict[str, PhotoSettings]:
         annotations = json.loads(path.read_text())
     except FileNotFoundError:
         raise FileNotFoundError(f"corpus: {path} is missing: run `lipsync run photos` first") from None
-    photos = {}
-    for name, identity in sorted(annotations["identities"].items()):
-        face = annotations["faces"][identity["face"]]
-        photos[name] = PhotoSettings(
-            source=f"file:{(Path(folder) / face['crop']).resolve()}",
-            face_box=tuple(face["box"]),
-            landmarks=tuple(tuple(p) for p in face["five"]),
-            lip_point=tuple(face["lip_point"]),
-            points68=tuple(tuple(p) for p in face["points68"]),
-            split=identity["split"],
-        )
-    return photos
+    return {
+        name: _record(folder, annotations["faces"][identity["face"]], identity["split"])
+        for name, identity in sorted(annotations["identities"].items())
+    }
+
+
+def _record(folder: Path, face: dict, split: str) -> PhotoSettings:
+    """The corpus's record of one annotated face (its crop read from ``folder``)."""
+    return PhotoSettings(
+        source=f"file:{(Path(folder) / face['crop']).resolve()}",
+        face_box=tuple(face["box"]),
+        landmarks=tuple(tuple(p) for p in face["five"]),
+        lip_point=tuple(face["lip_point"]),
+        points68=tuple(tuple(p) for p in face["points68"]),
+        split=split,
+    )
 
 
 def photo_set_hash(folder: Path) -> str:

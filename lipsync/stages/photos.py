@@ -24,7 +24,7 @@ def run(params: Params, layout: Layout, progress: bool = False, fetch: Fetch = f
     """Write ``layout.photos``; returns the counts (faces found and kept, identities, split sizes)."""
     started = time.perf_counter()
     summary = build_photos(
-        params.corpus.photos, params.corpus.seed, params.faces.detector, layout.photo_archives, layout.photos, fetch
+        params.corpus, params.faces.detector, params.evaluation.faces, layout.photo_archives, layout.photos, fetch
     )
     return {
         "stage": STAGE,

@@ -44,9 +44,14 @@ class Stage:
 TRAINING_CODE = ("lipsync/stages/training_stage.py", "lipsync/training", "lipsync/models")
 GENERATOR_CODE = ("lipsync/stages/generator_inputs.py", "lipsync/stages/mouth_truth.py", *TRAINING_CODE)
 
+# what the photos stage's mouth check renders with (the corpus's renderer, speakers' looks; their
+# random stream starts with the speech ranges)
+MOUTH_CHECK_PARAMS = ("corpus.frame_size", "corpus.framing", "corpus.lighting", "corpus.mouth", "corpus.speech")
+
 STAGES: tuple[Stage, ...] = (
-    Stage("photos", "whole", "data", (), ("corpus.seed", "corpus.photos", "faces.detector"),
-          code=("lipsync/stages/photos.py", "lipsync/photos")),
+    Stage("photos", "whole", "data", (), ("corpus.seed", "corpus.photos", *MOUTH_CHECK_PARAMS, "faces.detector",
+                                          "evaluation.faces"),
+          code=("lipsync/stages/photos.py", "lipsync/photos", "lipsync/corpus")),
     Stage("corpus", "whole", "data", ("photos",), ("format", "corpus"),
           code=("lipsync/stages/corpus.py", "lipsync/corpus", "lipsync/media/writer.py")),
     Stage("ingest", "per_video", "data", ("corpus",), ("format", "ingest"),

@@ -16,8 +16,10 @@ import numpy as np
 import pytest
 
 from lipsync.corpus.settings import CorpusSettings, PhotoPackageSettings
+from lipsync.evaluation.settings import FaceSettings
 from lipsync.faces.settings import DetectorSettings
-from lipsync.photos.archives import PhotoSourceError, fetch_archive, sha256_of
+from lipsync.media.probe import file_sha256
+from lipsync.photos.archives import PhotoSourceError, fetch_archive
 from lipsync.photos.catalogue import build_photos, load_photo_set, split_identities
 from tests.builders import real_section
 
@@ -67,7 +69,7 @@ def _package(archives, registry: str, **changes) -> PhotoPackageSettings:
     members = ("package/img/astronaut.jpg", "package/img/hopper.jpg", "package/img/camera.jpg")
     values = dict(
         id="npmfaces" if registry == "npm" else "pipfaces", package="faces", version="1.0.0", registry=registry,
-        archive=path.name, sha256=sha256_of(path), licence="MIT", note="built by the test", enabled=True,
+        archive=path.name, sha256=file_sha256(path), licence="MIT", note="built by the test", enabled=True,
         members=members if registry == "npm" else ("faces/data/hopper_again.jpg",),
     )  # fmt: skip
     return PhotoPackageSettings(**{**values, **changes})
@@ -95,6 +97,16 @@ def detector() -> DetectorSettings:
     return real_section(DetectorSettings, "faces.detector")
 
 
+@pytest.fixture(scope="module")
+def landmarks() -> FaceSettings:
+    return real_section(FaceSettings, "evaluation.faces")
+
+
+def _build_photos(corpus, settings, detector, landmarks, root: Path, archives) -> dict:
+    corpus = dataclasses.replace(corpus, seed=7, photos=settings)
+    return build_photos(corpus, detector, landmarks, root / "cache", root / "out", copying_fetch(archives))
+
+
 def _settings(corpus, archives, **changes):
     packages = (_package(archives, "npm"), _package(archives, "pip"))
     values = dict(source="packages", packages=packages, test_identities=1, val_identities=0)
@@ -102,10 +114,10 @@ def _settings(corpus, archives, **changes):
 
 
 @pytest.fixture(scope="module")
-def built(corpus, detector, archives, tmp_path_factory):
+def built(corpus, detector, landmarks, archives, tmp_path_factory):
     root = tmp_path_factory.mktemp("photos")
     settings = _settings(corpus, archives)
-    summary = build_photos(settings, 7, detector, root / "cache", root / "out", copying_fetch(archives))
+    summary = _build_photos(corpus, settings, detector, landmarks, root, archives)
     return settings, root, summary
 
 
@@ -142,6 +154,35 @@ def test_no_identity_in_two_splits_and_the_split_counts(built, corpus):
         split_identities(names[:6], dataclasses.replace(settings, test_identities=4, val_identities=2), 1234)
 
 
+def test_held_out_identities_come_from_the_readable_ones_first(built):
+    settings, _, _ = built
+    settings = dataclasses.replace(settings, test_identities=2, val_identities=1)
+    names = [f"p{i:02d}" for i in range(8)]
+    unchecked = split_identities(names, settings, 1234)
+    held = sorted(n for n, s in unchecked.items() if s != "train")
+    readable = {n for n in names if n not in held}  # the ones the hash alone would train on
+    split = split_identities(names, settings, 1234, readable)
+    assert all(split[n] == "train" for n in held) and sum(s != "train" for s in split.values()) == 3
+    few = split_identities(names, settings, 1234, {names[0]})  # too few readable: the rest by hash
+    assert few[names[0]] != "train" and sum(s != "train" for s in few.values()) == 3
+
+
+def test_the_mouth_check_reads_each_identity_and_records_it(built, corpus, detector, landmarks, archives, tmp_path):
+    settings, root, summary = built
+    identities = json.loads((root / "out" / "annotations.json").read_text())["identities"]
+    checks = {name: identity["mouth"] for name, identity in identities.items()}
+    frames = settings.mouth_check.frames
+    assert all(c["frames"] == frames and c["found_share"] >= 0.99 for c in checks.values())
+    # the astronaut and Grace Hopper: frontal faces whose warped mouths dlib follows
+    assert all(c["open_correlation"] >= settings.mouth_check.min_correlation and c["readable"] for c in checks.values())
+    assert (summary["mouth_checked"], summary["mouth_readable"], summary["held_out_unreadable"]) == (2, 2, 0)
+    strict = dataclasses.replace(settings.mouth_check, min_correlation=1.01)  # no face can pass
+    summary = _build_photos(
+        corpus, dataclasses.replace(settings, mouth_check=strict), detector, landmarks, tmp_path, archives
+    )
+    assert (summary["mouth_readable"], summary["held_out_unreadable"], summary["test_identities"]) == (0, 1, 1)
+
+
 def test_crops_are_aligned_and_annotated_for_the_corpus(built):
     _, root, _ = built
     photos = load_photo_set(root / "out")
@@ -155,9 +196,9 @@ def test_crops_are_aligned_and_annotated_for_the_corpus(built):
         assert y0 < photo.lip_point[1] < y1 and photo.landmarks[3][0] < photo.lip_point[0] < photo.landmarks[4][0]
 
 
-def test_two_runs_write_identical_bytes(built, corpus, detector, archives, tmp_path):
+def test_two_runs_write_identical_bytes(built, corpus, detector, landmarks, archives, tmp_path):
     settings, root, _ = built
-    build_photos(settings, 7, detector, tmp_path / "cache", tmp_path / "out", copying_fetch(archives))
+    _build_photos(corpus, settings, detector, landmarks, tmp_path, archives)
     first = {p.relative_to(root / "out"): p.read_bytes() for p in sorted((root / "out").rglob("*")) if p.is_file()}
     again = {p.relative_to(tmp_path / "out"): p.read_bytes() for p in sorted((tmp_path / "out").rglob("*"))
              if p.is_file()}  # fmt: skip
@@ -167,11 +208,11 @@ def test_two_runs_write_identical_bytes(built, corpus, detector, archives, tmp_p
     assert first[Path("annotations.json")] == again[Path("annotations.json")]
 
 
-def test_a_hash_mismatch_is_an_error_naming_the_package(corpus, detector, archives, tmp_path):
+def test_a_hash_mismatch_is_an_error_naming_the_package(corpus, detector, landmarks, archives, tmp_path):
     wrong = _package(archives, "pip", sha256="0" * 64)
     settings = _settings(corpus, archives, packages=(wrong,))
     with pytest.raises(PhotoSourceError, match=r"faces==1\.0\.0.*has sha256"):
-        build_photos(settings, 7, detector, tmp_path / "cache", tmp_path / "out", copying_fetch(archives))
+        _build_photos(corpus, settings, detector, landmarks, tmp_path, archives)
 
 
 def test_a_failed_fetch_names_the_package_and_suggests_builtin(corpus, tmp_path, monkeypatch):
@@ -184,7 +225,7 @@ def test_a_failed_fetch_names_the_package_and_suggests_builtin(corpus, tmp_path,
         fetch_archive(package, tmp_path / "cache", 5.0)
 
 
-def test_a_missing_member_is_an_error(corpus, detector, archives, tmp_path):
+def test_a_missing_member_is_an_error(corpus, detector, landmarks, archives, tmp_path):
     settings = _settings(corpus, archives, packages=(_package(archives, "pip", members=("faces/data/nope.jpg",)),))
     with pytest.raises(PhotoSourceError, match=r"no member\(s\) \['faces/data/nope.jpg'\]"):
-        build_photos(settings, 7, detector, tmp_path / "cache", tmp_path / "out", copying_fetch(archives))
+        _build_photos(corpus, settings, detector, landmarks, tmp_path, archives)

@@ -1,5 +1,5 @@
 """Evaluator training: views hold every candidate window of their segment, silent face
-windows are skipped, and a few steps of multi-way matching lower the loss."""
+windows are skipped, and multi-way matching lowers the loss."""
 
 from __future__ import annotations
 
@@ -35,13 +35,11 @@ def test_views_hold_every_candidate_and_skip_silence():
     assert batch["faces"].dtype == torch.uint8 and batch["mfcc"].shape == (4, 20, 1, 13, 20)
 
 
-def test_a_few_steps_lower_the_matching_loss(tmp_path):
+def test_training_lowers_the_matching_loss(tmp_path):
     shards = write_shards(tmp_path / "shards", shards=1, per_shard=4)
-    # The augmentation is the test's own, not params.yaml's (turned off there for the 24-face corpus): this
-    # short run's loss trajectory depends on every random draw.
-    augment = AugmentSettings(flip=True, color=0.2, shift_px=4, mel_gain=0.5, mel_shift=4)
+    augment = AugmentSettings(flip=False, color=0.0, shift_px=0, mel_gain=0.0, mel_shift=0)  # not params.yaml's
     data = dataclasses.replace(tiny_training().data, views_per_segment=4, shuffle_buffer=4, augment=augment)
-    loop = dataclasses.replace(tiny_training(steps=12, batch=4, every=12).syncnet_evaluator.loop, lr=3e-3)
+    loop = dataclasses.replace(tiny_training(steps=200, batch=4, every=200).syncnet_evaluator.loop, lr=3e-3)
     settings = EvaluatorTrainingSettings(
         loop=loop, seed=7, exclude_near=3, padding_candidate=True, batch_negatives=True
     )
@@ -52,6 +50,8 @@ def test_a_few_steps_lower_the_matching_loss(tmp_path):
     paths = RunPaths(tmp_path / "checkpoints", tmp_path / "train.log", tmp_path / "metrics.json")
     source = ShardSource(shards, shards, data, geometry(), 1)
     summary = train_evaluator(net, settings, source, RunSetup(paths, setup("cpu"), hooks), candidates=20)
-    assert summary.step == 12 and len(losses) == 12
-    assert np.mean(losses[-3:]) < np.mean(losses[:3])  # it learns to match the tone to the open mouth
+    assert summary.step == 200 and len(losses) == 200
+    # Over 200 steps the 20-step mean loss fell by 0.35-0.47 with five net seeds (2.95 -> 2.49 with
+    # this one); a 12-step comparison was within the batches' noise (3.477 -> 3.471).
+    assert np.mean(losses[-20:]) < np.mean(losses[:20]) - 0.2
     assert {"pair_accuracy", "top1", "windows"} <= set(summary.last_eval)
