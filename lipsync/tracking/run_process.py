@@ -43,9 +43,12 @@ def process_tags() -> dict[str, str]:
 
 class SigtermAsException:
     """While installed, SIGTERM in this process raises :class:`Terminated` in the main thread,
-    and again at the end of every :meth:`shielded` block until :meth:`hold`: Python runs the
-    handler wherever the main thread is, a finalizer too (SQLAlchemy's and MLflow's objects have
-    them), and there the exception is reported and dropped, so the run would go on.
+    and again at the end of every :meth:`shielded` block until :meth:`hold`. Python runs the
+    handler wherever the main thread is: inside an MLflow write, a finalizer (SQLAlchemy's and
+    MLflow's objects have them; an exception there is reported and dropped) or lock-holding
+    library code (:func:`inside_locking_code`) the exception is not raised there but at the end
+    of the next :meth:`shielded` write, since raised there it can leave a lock held that closing
+    the run then waits on forever.
     :meth:`restore` puts the previous handler back; :meth:`redeliver` then hands it the signal.
     Nothing is installed off the main thread (Python only allows it there), nor where
     SIGTERM was ignored or handled outside Python."""
@@ -105,12 +108,29 @@ class SigtermAsException:
         already, self.received = self.received, True
         if already or self.held:  # a second SIGTERM, or one while the run is being closed
             return
-        if self._shielding:  # inside an MLflow write: raised when it ends (and after each one until the run closes)
+        if self._shielding or inside_locking_code(frame):  # raised at the end of the next MLflow write
             return
         raise self._terminated()
 
     def _terminated(self) -> Terminated:
         return Terminated(f"SIGTERM received by process {self._pid} on {socket.gethostname()} during {self.what}")
+
+
+# Packages whose code holds locks or a half-done store transaction: an exception raised there by
+# the handler can leave a lock held (a non-reentrant one, taken just before its ``try``), and the
+# run's closing write then waits on it forever. Finalizers (``__del__``, weakref callbacks of
+# these packages) run wherever the garbage collector starts, so they are found by the stack.
+LOCKING_PACKAGES = frozenset({"sqlalchemy", "alembic", "mlflow", "sqlite3", "logging", "threading", "queue"})
+
+
+def inside_locking_code(frame: FrameType | None) -> bool:
+    """Whether the interrupted stack runs a finalizer or code of :data:`LOCKING_PACKAGES`."""
+    while frame is not None:
+        package = str(frame.f_globals.get("__name__", "")).partition(".")[0]
+        if package in LOCKING_PACKAGES or frame.f_code.co_name == "__del__":
+            return True
+        frame = frame.f_back
+    return False
 
 
 def fail_orphaned_runs(client: MlflowClient, experiment_id: str, by: str) -> list[str]:

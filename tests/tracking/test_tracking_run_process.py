@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -132,21 +133,36 @@ def test_sigterm_while_the_run_is_being_closed_waits_until_it_is(in_process, mon
         signal.signal(signal.SIGTERM, original)
 
 
-def test_a_sigterm_swallowed_by_a_finalizer_is_raised_at_the_next_write(in_process, monkeypatch):
+class _Finalised:  # Python runs a signal handler wherever the main thread is, a finalizer too,
+    def __del__(self):  # and an exception raised in a finalizer is reported and dropped
+        signal.raise_signal(signal.SIGTERM)
+
+
+# A function of the store's library (its module named so): there the handler's exception could
+# leave a lock held (taken just before a ``try``) that closing the run then waits on forever.
+_IN_SQLALCHEMY = types.FunctionType(
+    compile("def pool_return():\n    raise_signal(SIGTERM)\n    return 'returned'\n", "pool.py", "exec").co_consts[0],
+    {"__name__": "sqlalchemy.pool.base", "raise_signal": signal.raise_signal, "SIGTERM": signal.SIGTERM},
+)
+
+
+@pytest.mark.parametrize("where", ["finalizer", "library"])
+def test_a_sigterm_in_a_finalizer_or_library_code_is_raised_at_the_next_write(in_process, monkeypatch, where):
     client, experiment = in_process
     swallowed = []
     monkeypatch.setattr(sys, "unraisablehook", lambda report: swallowed.append(report.exc_type))
-
-    class Finalised:  # Python runs a signal handler wherever the main thread is, a finalizer too,
-        def __del__(self):  # and an exception raised in a finalizer is reported and dropped
-            signal.raise_signal(signal.SIGTERM)
-
     original = signal.signal(signal.SIGTERM, lambda signum, frame: None)
     try:
-        with pytest.raises(Terminated), TrainingRun(client, experiment, "swallowed", {}, TAGS) as run:
-            Finalised()  # collected at once: the handler's Terminated is raised inside __del__
-            assert swallowed == [Terminated]
-            run.log_metrics(1, {"loss": 1.0})  # the next MLflow write raises it again
+        with pytest.raises(Terminated), TrainingRun(client, experiment, where, {}, TAGS) as run:
+            if where == "finalizer":
+                _Finalised()  # collected at once
+            else:
+                try:
+                    _IN_SQLALCHEMY()
+                except Terminated:
+                    pytest.fail("Terminated was raised inside the library's code")
+            assert swallowed == []  # nor inside the finalizer, where it would be dropped
+            run.log_metrics(1, {"loss": 1.0})  # the next MLflow write raises it
             pytest.fail("the run went on after SIGTERM")
         assert client.get_run(run.run_id).info.status == "KILLED"
     finally:
