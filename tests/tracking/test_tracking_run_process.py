@@ -23,10 +23,13 @@ ROOT = Path(__file__).resolve().parents[2]
 TAGS = {"data_version": "sha256:feedbeef", "git_commit": None, "model_kind": "syncnet"}
 
 TRAINING = """
-import sys, time
+import signal, sys, time
 from pathlib import Path
 from lipsync.tracking import TrainingRun, ensure_experiment, open_tracking
 
+# A child inherits an ignored SIGTERM (a run then rightly leaves it ignored): start from the
+# default disposition, whatever the test runner's process left.
+signal.signal(signal.SIGTERM, signal.SIG_DFL)
 mlruns = Path(sys.argv[1])
 client = open_tracking(mlruns)
 experiment = ensure_experiment(client, "runs", mlruns)
