@@ -79,9 +79,14 @@ def read_mouth(
         openings.append(inner_lip_opening(found.points[kept]))
         truths.append(rendered.truth.mouth_params[kept, 0])
     opening, truth = np.concatenate(openings), np.concatenate(truths)
+    return MouthReading(photo, renderer, len(pairs), frames, len(opening), opening_correlation(opening, truth))
+
+
+def opening_correlation(opening: np.ndarray, truth: np.ndarray) -> float | None:
+    """Pearson r of dlib's inner-lip opening with the truth ``open`` over the frames where a
+    face was found; None when fewer than 3 such frames or either side never moves."""
     usable = len(opening) >= 3 and opening.std() > 0 and truth.std() > 0
-    correlation = float(np.corrcoef(opening, truth)[0, 1]) if usable else None
-    return MouthReading(photo, renderer, len(pairs), frames, len(opening), correlation)
+    return float(np.corrcoef(opening, truth)[0, 1]) if usable else None
 
 
 SWEEP_PERIOD = 8  # frames per open-close cycle of the sweep: a syllable at 25 fps is 5-10 frames
@@ -113,9 +118,7 @@ def sweep_mouth(
     found = landmarker.locate(np.concatenate(rendered))
     kept = ~np.isnan(found.points[:, 0, 0])
     opening, truth = inner_lip_opening(found.points[kept]), params[kept, 0]
-    usable = len(opening) >= 3 and opening.std() > 0 and truth.std() > 0
-    correlation = float(np.corrcoef(opening, truth)[0, 1]) if usable else None
-    return MouthReading(name, settings.mouth.renderer, 0, frames, len(opening), correlation)
+    return MouthReading(name, settings.mouth.renderer, 0, frames, len(opening), opening_correlation(opening, truth))
 
 
 def face_landmarker(settings: FaceSettings) -> FaceLandmarker:

@@ -26,6 +26,9 @@ class SyncNetV2Settings:
         kernel is whatever grid is left (6 x 6 at 224, 2 x 2 at 96); at least 51 px.
     channel_order: colour order of the face input. The official weights were used with frames
         read by OpenCV, so "bgr"; an evaluator trained here can use either.
+    face_crop_top: share of the face crop's height left out above the input. 0 (official): the
+        whole crop. Above 0 the input is the square below that line, centred left to right
+        (0.4: the lower 60% of the crop, the mouth at its centre), resized to ``face_size``.
     Only the official values load ``syncnet_v2.model``; smaller ones train on a CPU.
     """
 
@@ -35,8 +38,11 @@ class SyncNetV2Settings:
     embedding_dim: int
     face_size: int
     channel_order: Literal["rgb", "bgr"]
+    face_crop_top: float
 
     def __post_init__(self) -> None:
+        if not 0.0 <= self.face_crop_top < 1.0:
+            raise ValueError(f"syncnet_v2.face_crop_top {self.face_crop_top} is outside [0, 1)")
         if face_grid(self.face_size) < 1:
             raise ValueError(f"syncnet_v2.face_size {self.face_size} is too small: at least 51 px are needed")
 

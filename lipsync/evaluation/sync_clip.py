@@ -1,7 +1,8 @@
 """Run a SyncNet evaluator over one clip: face crops and audio in, :class:`SyncScores` out.
 
 Crops are prepared the way syncnet_python feeds its network: every frame resized to the
-evaluator's square input (224 px for the official file), pixel values 0..255 as floats, not
+evaluator's square input (224 px for the official file; an evaluator trained here with
+``face_crop_top`` > 0 sees the mouth-centred square below that line instead of the whole crop), pixel values 0..255 as floats, not
 normalised, in the evaluator's colour order (BGR for the official file, whose frames were
 read by OpenCV). Our crops are the faces stage's square crops (``faces.crop``), not the
 public pipeline's S3FD boxes with a 0.4 margin, so official-file figures are close to but
@@ -32,17 +33,33 @@ class SyncEvaluator(Protocol):
     @property
     def channel_order(self) -> str: ...
 
+    @property
+    def face_crop_top(self) -> float: ...
+
     def embed_audio(self, mfcc: Tensor) -> Tensor: ...  # (B, 1, 13, 20) -> (B, D)
 
     def embed_faces(self, faces: Tensor) -> Tensor: ...  # (B, 3, 5, S, S) -> (B, D)
 
 
-def evaluator_frames(faces: np.ndarray, size: int, channel_order: str) -> Tensor:
-    """uint8 (T, H, W, 3) RGB crops -> float32 (3, T, size, size), values 0..255 in ``channel_order``."""
+def evaluator_input(faces: np.ndarray, size: int, crop_top: float = 0.0) -> np.ndarray:
+    """uint8 (T, H, W, 3) square crops -> uint8 (T, size, size, 3): the square below ``crop_top``
+    x H, centred left to right (all of it at 0), resized to ``size``."""
+    if crop_top > 0:
+        top = int(round(crop_top * faces.shape[1]))
+        side = min(faces.shape[1] - top, faces.shape[2])
+        left = (faces.shape[2] - side) // 2
+        faces = faces[:, top : top + side, left : left + side]
     out = np.empty((len(faces), size, size, 3), dtype=np.uint8)
     for t, face in enumerate(faces):
         method = cv2.INTER_AREA if face.shape[0] > size else cv2.INTER_LINEAR
         out[t] = face if face.shape[:2] == (size, size) else cv2.resize(face, (size, size), interpolation=method)
+    return out
+
+
+def evaluator_frames(faces: np.ndarray, size: int, channel_order: str, crop_top: float = 0.0) -> Tensor:
+    """uint8 (T, H, W, 3) RGB crops -> float32 (3, T, size, size), values 0..255 in
+    ``channel_order``, cropped as :func:`evaluator_input`."""
+    out = evaluator_input(faces, size, crop_top)
     if channel_order == "bgr":
         out = out[..., ::-1]
     return torch.from_numpy(np.ascontiguousarray(out.transpose(3, 0, 1, 2))).float()  # (3, T, S, S)
@@ -73,7 +90,8 @@ def face_embeddings(model: SyncEvaluator, faces: np.ndarray, windows: int, batch
     with torch.inference_mode():
         for first in range(0, windows, batch_size):
             last = min(windows, first + batch_size)
-            frames = evaluator_frames(faces[first : last - 1 + WINDOW_FRAMES], model.face_size, model.channel_order)
+            chunk = faces[first : last - 1 + WINDOW_FRAMES]
+            frames = evaluator_frames(chunk, model.face_size, model.channel_order, model.face_crop_top)
             clips = frames.unfold(1, WINDOW_FRAMES, 1).permute(1, 0, 4, 2, 3)  # (B, 3, 5, S, S)
             out.append(model.embed_faces(clips.contiguous().to(device)).cpu())
     return torch.cat(out)

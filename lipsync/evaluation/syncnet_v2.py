@@ -30,6 +30,7 @@ OFFICIAL_SYNCNET_V2 = SyncNetV2Settings(
     embedding_dim=1024,
     face_size=224,
     channel_order="bgr",
+    face_crop_top=0.0,
 )
 """The published network's shape: the only settings ``syncnet_v2.model`` loads into."""
 
@@ -106,6 +107,10 @@ class SyncNetV2(nn.Module):
     @property
     def channel_order(self) -> str:
         return self.settings.channel_order
+
+    @property
+    def face_crop_top(self) -> float:
+        return self.settings.face_crop_top
 
     def embed_audio(self, mfcc: Tensor) -> Tensor:
         """mfcc: float (B, 1, 13, 20), see :mod:`lipsync.evaluation.mfcc` -> float (B, E)."""

@@ -12,7 +12,7 @@ from torch import Tensor, nn
 from lipsync.evaluation.mfcc import mfcc
 from lipsync.evaluation.settings import SyncSettings
 from lipsync.evaluation.sync import mean_over_clips, offset_distances, sync_scores
-from lipsync.evaluation.sync_clip import evaluator_frames, score_clip
+from lipsync.evaluation.sync_clip import evaluator_frames, evaluator_input, score_clip
 from lipsync.evaluation.syncnet_v2 import SyncNetV2
 from tests.evaluation.evaluation_fixtures import cropped_clip, shift_audio
 from tests.evaluation.test_syncnet_v2 import SMALL
@@ -66,6 +66,7 @@ class MouthEnergyEvaluator(nn.Module):
 
     face_size = 96
     channel_order = "rgb"
+    face_crop_top = 0.0
 
     def __init__(self, box: tuple[int, int, int, int], darkness: np.ndarray, energy: np.ndarray) -> None:
         super().__init__()
@@ -136,3 +137,17 @@ def test_evaluator_frames_are_resized_unnormalised_and_in_the_evaluators_colour_
     rgb, bgr = evaluator_frames(faces, 224, "rgb"), evaluator_frames(faces, 224, "bgr")
     assert rgb.shape == (3, 2, 224, 224) and rgb.dtype == torch.float32
     assert rgb[0].unique().tolist() == [200.0] and bgr[0].unique().tolist() == [10.0]
+
+
+def test_evaluator_input_with_a_crop_top_is_the_centred_square_below_that_line():
+    faces = np.zeros((1, 100, 100, 3), np.uint8)
+    faces[0, 40:, 20:80] = 255  # the square below 40% of the height, centred: rows 40..99, columns 20..79
+    faces[0, 40:, :20] = faces[0, 40:, 80:] = 90  # beside it, left out
+    faces[0, :40] = 30  # above it, left out
+    cropped = evaluator_input(faces, 60, crop_top=0.4)
+    assert cropped.shape == (1, 60, 60, 3) and cropped.min() == 255
+    whole = evaluator_input(faces, 100)
+    assert np.array_equal(whole, faces)
+    assert evaluator_frames(faces, 60, "rgb", 0.4).min() == 255.0
+    with pytest.raises(ValueError, match="face_crop_top 1.0 is outside"):
+        dataclasses.replace(SMALL, face_crop_top=1.0)

@@ -18,6 +18,7 @@ SMALL = SyncNetV2Settings(
     embedding_dim=16,
     face_size=64,
     channel_order="rgb",
+    face_crop_top=0.0,
 )
 
 

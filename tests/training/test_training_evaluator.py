@@ -16,7 +16,7 @@ from lipsync.training.evaluator import collate_evaluator, evaluator_view, sample
 from lipsync.training.settings import EvaluatorTrainingSettings
 from tests.training.training_fixtures import geometry, segment, tiny_training, write_shards
 
-TINY_NET = SyncNetV2Settings((4, 8, 8, 8, 8, 16), (4, 8, 8, 8, 8, 16), 16, 16, 96, "rgb")
+TINY_NET = SyncNetV2Settings((4, 8, 8, 8, 8, 16), (4, 8, 8, 8, 8, 16), 16, 16, 96, "rgb", 0.0)
 
 
 def test_views_hold_every_candidate_and_skip_silence():
