@@ -2,11 +2,12 @@
 
 Crops are prepared the way syncnet_python feeds its network: every frame resized to the
 evaluator's square input (224 px for the official file; an evaluator trained here with
-``face_crop_top`` > 0 sees the mouth-centred square below that line instead of the whole crop), pixel values 0..255 as floats, not
-normalised, in the evaluator's colour order (BGR for the official file, whose frames were
-read by OpenCV). Our crops are the faces stage's square crops (``faces.crop``), not the
-public pipeline's S3FD boxes with a 0.4 margin, so official-file figures are close to but
-not the same protocol as published ones. Generated faces are 96 px; give real frames at the
+``face_crop_top`` > 0 sees the mouth-centred square below that line instead of the whole
+crop), pixel values 0..255 as floats, not normalised, in the evaluator's colour order (BGR
+for the official file, whose frames were read by OpenCV). Our crops are the faces stage's
+square crops (``faces.crop``), not the public pipeline's S3FD boxes with a 0.4 margin, so
+official-file figures are close to but not the same protocol as published ones. Generated
+faces are 96 px; give real frames at the
 same size so both are upsampled alike.
 """
 
