@@ -7,8 +7,7 @@ crop), pixel values 0..255 as floats, not normalised, in the evaluator's colour 
 for the official file, whose frames were read by OpenCV). Our crops are the faces stage's
 square crops (``faces.crop``), not the public pipeline's S3FD boxes with a 0.4 margin, so
 official-file figures are close to but not the same protocol as published ones. Generated
-faces are 96 px; give real frames at the
-same size so both are upsampled alike.
+faces are 96 px; give real frames at the same size so both are upsampled alike.
 """
 
 from __future__ import annotations
