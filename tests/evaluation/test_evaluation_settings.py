@@ -21,6 +21,7 @@ hidden_dim: 512
 embedding_dim: 1024
 face_size: 224
 channel_order: bgr
+face_crop_top: 0.0
 """)
 
 
