@@ -41,22 +41,25 @@ class SyncEvaluator(Protocol):
     def embed_faces(self, faces: Tensor) -> Tensor: ...  # (B, 3, 5, S, S) -> (B, D)
 
 
-def evaluator_input(faces: np.ndarray, size: int, crop_top: float = 0.0) -> np.ndarray:
+def evaluator_input(faces: np.ndarray, size: int, crop_top: float) -> np.ndarray:
     """uint8 (T, H, W, 3) square crops -> uint8 (T, size, size, 3): the square below ``crop_top``
-    x H, centred left to right (all of it at 0), resized to ``size``."""
+    x H, centred left to right (all of it at 0), resized to ``size``. ``faces`` itself (no copy)
+    when it is already that square."""
     if crop_top > 0:
         top = int(round(crop_top * faces.shape[1]))
         side = min(faces.shape[1] - top, faces.shape[2])
         left = (faces.shape[2] - side) // 2
         faces = faces[:, top : top + side, left : left + side]
+    if faces.shape[1:3] == (size, size):
+        return faces
     out = np.empty((len(faces), size, size, 3), dtype=np.uint8)
     for t, face in enumerate(faces):
         method = cv2.INTER_AREA if face.shape[0] > size else cv2.INTER_LINEAR
-        out[t] = face if face.shape[:2] == (size, size) else cv2.resize(face, (size, size), interpolation=method)
+        out[t] = cv2.resize(face, (size, size), interpolation=method)
     return out
 
 
-def evaluator_frames(faces: np.ndarray, size: int, channel_order: str, crop_top: float = 0.0) -> Tensor:
+def evaluator_frames(faces: np.ndarray, size: int, channel_order: str, crop_top: float) -> Tensor:
     """uint8 (T, H, W, 3) RGB crops -> float32 (3, T, size, size), values 0..255 in
     ``channel_order``, cropped as :func:`evaluator_input`."""
     out = evaluator_input(faces, size, crop_top)

@@ -39,6 +39,7 @@ from torch import Tensor
 
 from lipsync.data.shards import Sample
 from lipsync.evaluation.mfcc import mfcc, mfcc_windows, window_count
+from lipsync.evaluation.settings import SyncNetV2Settings
 from lipsync.evaluation.sync_clip import evaluator_input
 from lipsync.evaluation.syncnet_v2 import SyncNetV2
 from lipsync.training.augment import augment_faces
@@ -54,29 +55,30 @@ from lipsync.training.windows import WindowGeometry, is_silent, mel_window
 PCM_SCALE = 32768.0  # int16 samples -> [-1, 1]
 
 
-def sample_windows(sample: Sample, face_size: int, crop_top: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+def sample_windows(sample: Sample, net: SyncNetV2Settings) -> tuple[np.ndarray, np.ndarray]:
     """Every protocol window of one segment: faces uint8 (W, 5, S', S', 3) RGB as the evaluator
-    sees them (:func:`lipsync.evaluation.sync_clip.evaluator_input`: its crop and size) and
+    ``net`` sees them (:func:`lipsync.evaluation.sync_clip.evaluator_input`: its crop and size) and
     MFCC float32 (W, 1, 13, 20); W = T - 5 (0 when the segment carries no audio)."""
     if sample.audio is None:
         raise ValueError(f"sample {sample.key} has no audio: rebuild the shards (the evaluator reads their audio)")
     count = max(0, window_count(len(sample.frames), len(sample.audio)))
-    frames = evaluator_input(sample.frames, face_size, crop_top)  # (T, S', S', 3)
+    frames = evaluator_input(sample.frames, net.face_size, net.face_crop_top)  # (T, S', S', 3)
     faces = np.stack([frames[i : i + 5] for i in range(count)]) if count else np.zeros((0, 5, *frames.shape[1:]))
     features = mfcc(sample.audio.astype(np.float32) / PCM_SCALE)  # (13, T_m)
     return faces.astype(np.uint8), mfcc_windows(features, np.arange(count))
 
 
 def evaluator_view(
-    sample: Sample, rng: np.random.Generator, geometry: WindowGeometry, data: DataSettings, face_size: int,
-    candidates: int, crop_top: float = 0.0,
+    sample: Sample, rng: np.random.Generator, geometry: WindowGeometry, data: DataSettings, net: SyncNetV2Settings,
+    candidates: int,
 ) -> list[dict]:  # fmt: skip
-    """Up to ``views_per_segment`` (face window, all candidate audio windows) views of one segment.
+    """Up to ``views_per_segment`` (face window, all candidate audio windows) views of one segment,
+    as the evaluator ``net`` sees them.
 
     Each: {'faces': uint8 (5, S', S', 3) augmented, 'mfcc': float32 (candidates, 1, 13, 20)
     zero-padded, 'valid': bool (candidates,), 'target': int64 () the own window's index}.
     """
-    faces, windows = sample_windows(sample, face_size, crop_top)
+    faces, windows = sample_windows(sample, net)
     count = min(len(faces), candidates)
     loud = [i for i in range(count) if not is_silent(mel_window(sample, i, geometry), data.silence_level)]
     views = []
@@ -170,7 +172,7 @@ def evaluator_accuracy(
     rng = np.random.default_rng(seed)
     wins, pairs, top1, near, far = 0, [], [], [], []
     for sample in eval_set.segments:
-        faces, windows = sample_windows(sample, net.face_size, net.face_crop_top)
+        faces, windows = sample_windows(sample, net.settings)
         if len(faces) < 2:
             continue
         faces_in = face_input(torch.from_numpy(faces), net.channel_order).to(device)
@@ -206,8 +208,8 @@ def train_evaluator(
     """Train ``net`` on ``source.train``; score it on ``source.eval`` (if any). The view seed is
     ``settings.seed``, the evaluator's own (``source.seed`` is the generators'). candidates:
     protocol windows in the longest segment (segment frames - 5), the width of every view."""
-    view = functools.partial(evaluator_view, geometry=source.geometry, data=source.data, face_size=net.face_size,
-                             candidates=candidates, crop_top=net.face_crop_top)  # fmt: skip
+    view = functools.partial(evaluator_view, geometry=source.geometry, data=source.data, net=net.settings,
+                             candidates=candidates)  # fmt: skip
     stream = BatchStream(shard_urls(source.train), view, collate_evaluator, settings.loop.batch, source.data,
                          settings.seed)  # fmt: skip
     eval_set = None

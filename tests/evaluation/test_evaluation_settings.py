@@ -41,6 +41,8 @@ def test_a_wrong_or_missing_key_is_named():
         params_from_mapping(data)
     with pytest.raises(ParamsError, match="face_channels' must have 6 items"):
         from_mapping(SyncNetV2Settings, {**OFFICIAL, "face_channels": [96, 256]}, "models.syncnet_evaluator")
+    with pytest.raises(ValueError, match="face_crop_top 1.0 is outside"):
+        from_mapping(SyncNetV2Settings, {**OFFICIAL, "face_crop_top": 1.0}, "models.syncnet_evaluator")
     data = copy.deepcopy(real_params())
     data["evaluation"]["reference_offset"] = 1.5
     with pytest.raises(ValueError, match="reference_offset"):

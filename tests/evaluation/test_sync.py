@@ -134,7 +134,7 @@ def test_a_clip_shorter_than_a_window_names_the_clip():
 def test_evaluator_frames_are_resized_unnormalised_and_in_the_evaluators_colour_order():
     faces = np.zeros((2, 96, 96, 3), np.uint8)
     faces[..., 0], faces[..., 2] = 200, 10  # red
-    rgb, bgr = evaluator_frames(faces, 224, "rgb"), evaluator_frames(faces, 224, "bgr")
+    rgb, bgr = evaluator_frames(faces, 224, "rgb", 0.0), evaluator_frames(faces, 224, "bgr", 0.0)
     assert rgb.shape == (3, 2, 224, 224) and rgb.dtype == torch.float32
     assert rgb[0].unique().tolist() == [200.0] and bgr[0].unique().tolist() == [10.0]
 
@@ -146,8 +146,6 @@ def test_evaluator_input_with_a_crop_top_is_the_centred_square_below_that_line()
     faces[0, :40] = 30  # above it, left out
     cropped = evaluator_input(faces, 60, crop_top=0.4)
     assert cropped.shape == (1, 60, 60, 3) and cropped.min() == 255
-    whole = evaluator_input(faces, 100)
-    assert np.array_equal(whole, faces)
+    assert evaluator_input(faces, 100, 0.0) is faces  # already the net's square: no copy
+    assert evaluator_input(faces, 50, 0.0).shape == (1, 50, 50, 3)
     assert evaluator_frames(faces, 60, "rgb", 0.4).min() == 255.0
-    with pytest.raises(ValueError, match="face_crop_top 1.0 is outside"):
-        dataclasses.replace(SMALL, face_crop_top=1.0)
