@@ -17,20 +17,19 @@ from lipsync.training.settings import EvaluatorTrainingSettings
 from tests.training.training_fixtures import geometry, segment, tiny_training, write_shards
 
 TINY_NET = SyncNetV2Settings((4, 8, 8, 8, 8, 16), (4, 8, 8, 8, 8, 16), 16, 16, 96, "rgb", 0.0)
-VIEW_96 = TINY_NET  # the whole 96 px crop: the segments' own frames
 
 
 def test_views_hold_every_candidate_and_skip_silence():
     sample = segment("v0", 0, quiet=(0, 1, 2, 3, 4, 5, 6))  # windows 0..2 are silent from frame 0 to 6
-    faces, mfccs = sample_windows(sample, VIEW_96)
+    faces, mfccs = sample_windows(sample, TINY_NET)
     assert faces.shape == (20, 5, 96, 96, 3) and mfccs.shape == (20, 1, 13, 20)
     data = dataclasses.replace(tiny_training().data, views_per_segment=30)
-    views = evaluator_view(sample, np.random.default_rng(0), geometry(), data, net=VIEW_96, candidates=20)
+    views = evaluator_view(sample, np.random.default_rng(0), geometry(), data, net=TINY_NET, candidates=20)
     targets = {int(v["target"]) for v in views}
     assert len(views) == 30 and min(targets) >= 3  # a silent face window is never a target
     assert all(v["valid"].all() and v["mfcc"].shape == (20, 1, 13, 20) for v in views)
     short = segment("v1", 0, frames=10)
-    padded = evaluator_view(short, np.random.default_rng(0), geometry(), data, net=VIEW_96, candidates=20)[0]
+    padded = evaluator_view(short, np.random.default_rng(0), geometry(), data, net=TINY_NET, candidates=20)[0]
     assert padded["valid"].sum() == 5 and (padded["mfcc"][5:] == 0).all()  # 10 frames: 5 protocol windows
     batch = collate_evaluator(views[:4])
     assert batch["faces"].dtype == torch.uint8 and batch["mfcc"].shape == (4, 20, 1, 13, 20)
