@@ -46,6 +46,7 @@ RANGES: tuple[tuple[str, str, float], ...] = (
     ("faces.tracker.min_track_len", ">=", 1),
     ("faces.tracker.batch", ">=", 1),
     ("faces.crop.scale", ">", 0),
+    ("faces.workers", ">=", 1),
     ("mel.n_fft", ">=", 1),
     ("mel.hop_length", ">=", 1),
     ("mel.win_length", ">=", 1),

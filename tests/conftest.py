@@ -1,5 +1,6 @@
 """Shared fixtures (builders live in tests/builders.py)."""
 
+import contextlib
 import os
 
 import pytest
@@ -17,3 +18,12 @@ def raw_project(tmp_path) -> Project:
     project = make_project(tmp_path / "proj", {"paths": {"raw_videos": "raw"}, "ingest": {"workers": 1}})
     project.layout.raw_videos.mkdir(parents=True)
     return project
+
+
+@pytest.fixture
+def in_process_videos(monkeypatch) -> None:
+    """Per-video stages process their videos in this process instead of pinned worker
+    processes, so a test can patch what they call (injected faults, counted calls)."""
+    from lipsync.stages import records
+
+    monkeypatch.setattr(records, "video_pool", lambda workers: contextlib.nullcontext())

@@ -79,12 +79,13 @@ def baseline_environment(environ: dict[str, str] | None = None) -> dict[str, str
 
 @contextlib.contextmanager
 def baseline_children() -> Iterator[None]:
-    """Processes started inside the block (spawned pool workers) inherit the baseline environment.
+    """Processes started inside the block (spawned pool workers) inherit the baseline environment
+    and one OpenMP thread (torch's default thread count).
 
     Pool workers must all be started inside it (``ProcessPoolExecutor`` starts them as work
     is submitted); the parent's own libraries are unaffected, they loaded already.
     """
-    pins = baseline_environment()
+    pins = {**baseline_environment(), "OMP_NUM_THREADS": "1"}  # one torch thread, on every architecture
     saved = {name: os.environ.get(name) for name in pins}
     os.environ.update(pins)
     try:
@@ -97,11 +98,21 @@ def baseline_children() -> Iterator[None]:
                 os.environ[name] = value
 
 
-def run_pinned(function: Callable[..., T], *args) -> T:
-    """``function(*args)`` in one spawned process pinned as the corpus workers are (picklable
-    arguments and result); its exceptions are raised here."""
+@contextlib.contextmanager
+def pinned_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """A pool of ``workers`` spawned processes pinned as the corpus workers are, each with one
+    OpenMP (torch) thread: a convolution's sums are split by the thread count, so MTCNN's
+    boxes move with it. Submit all the work inside the block (workers start as it is
+    submitted, and only inside :func:`baseline_children` do they start pinned)."""
     context = multiprocessing.get_context("spawn")
-    with baseline_children(), ProcessPoolExecutor(1, mp_context=context, initializer=pin_worker) as pool:
+    with baseline_children(), ProcessPoolExecutor(workers, mp_context=context, initializer=pin_worker) as pool:
+        yield pool
+
+
+def run_pinned(function: Callable[..., T], *args) -> T:
+    """``function(*args)`` in one pinned spawned process (:func:`pinned_pool`; picklable
+    arguments and result); its exceptions are raised here."""
+    with pinned_pool(1) as pool:
         return pool.submit(function, *args).result()
 
 
@@ -121,7 +132,7 @@ def pin_worker() -> None:
     active = [name for name in _numpy_dispatch_targets() if _numpy_features().get(name)]
     if active:
         raise RuntimeError(
-            f"corpus worker: numpy still uses {active}; start it inside baseline_children() "
+            f"pinned worker: numpy still uses {active}; start it inside baseline_children() "
             "so NPY_DISABLE_CPU_FEATURES is set before numpy loads"
         )
 
@@ -150,9 +161,9 @@ def _force_ffmpeg_flags(flags: int) -> None:
         }
     )
     if not paths:
-        raise RuntimeError("corpus worker: no libavutil found in /proc/self/maps after importing PyAV")
+        raise RuntimeError("pinned worker: no libavutil found in /proc/self/maps after importing PyAV")
     for path in paths:
         libavutil = ctypes.CDLL(path)
         libavutil.av_force_cpu_flags(flags)
         if libavutil.av_get_cpu_flags() != flags:
-            raise RuntimeError(f"corpus worker: FFmpeg ({path}) did not take the forced CPU flags")
+            raise RuntimeError(f"pinned worker: FFmpeg ({path}) did not take the forced CPU flags")

@@ -19,14 +19,13 @@ speakers or clips) are deleted afterwards, so ``out_dir`` holds exactly this cor
 
 from __future__ import annotations
 
-import multiprocessing
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from lipsync.atomic import write_json, write_npz
-from lipsync.corpus.baseline_cpu import baseline_children, pin_worker
+from lipsync.corpus.baseline_cpu import pinned_pool
 from lipsync.corpus.render import render_clip
 from lipsync.corpus.settings import CorpusSettings, PhotoSettings
 from lipsync.corpus.speakers import plan_speakers
@@ -96,14 +95,8 @@ def write_clips(
     from tqdm import tqdm
 
     bar = tqdm(total=len(jobs), desc="corpus", unit="clip", disable=not progress)
-    context = multiprocessing.get_context("spawn")
     # Always in spawned workers, started with the libraries' SIMD pinned (see baseline_cpu).
-    with (
-        baseline_children(),
-        ProcessPoolExecutor(
-            max(1, min(settings.workers, len(jobs))), mp_context=context, initializer=pin_worker
-        ) as pool,
-    ):
+    with pinned_pool(max(1, min(settings.workers, len(jobs)))) as pool:
         futures = [pool.submit(write_clip, settings, out_dir, speaker, clip, photos) for speaker, clip in jobs]
         for _ in as_completed(futures):
             bar.update()

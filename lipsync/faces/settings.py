@@ -84,9 +84,12 @@ class CropSettings:
 
 @dataclass(frozen=True)
 class FacesSettings:
-    """The ``faces`` section: detector, tracker, crop, and the crop size in pixels."""
+    """The ``faces`` section: detector, tracker, crop, the crop size in pixels, and the
+    videos tracked in parallel by the ``faces`` stage (``workers``: not part of its
+    fingerprint, the bytes do not depend on it)."""
 
     detector: DetectorSettings
     tracker: TrackerSettings
     crop: CropSettings
     size: int
+    workers: int

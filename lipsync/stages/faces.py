@@ -9,6 +9,7 @@ streamed (decoded twice: to track, then to crop), never held for the whole clip.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 
@@ -36,7 +37,8 @@ def run(params: Params, layout: Layout, video_ids: list[str] | None = None, prog
 
 
 def _fingerprint(params: Params, source: dict) -> str:
-    return section_hash((params.faces, params.format.sync_window, source.get("sha256"), source.get("fingerprint")))
+    settings = dataclasses.replace(params.faces, workers=1)  # how many run at once changes no byte
+    return section_hash((settings, params.format.sync_window, source.get("sha256"), source.get("fingerprint")))
 
 
 def _process(video_id: str, source: dict, params: Params, layout: Layout) -> dict:
@@ -59,6 +61,7 @@ FACES = PerVideoStage(
     sources=ingested_sources,
     fingerprint=_fingerprint,
     process=_process,
+    workers=lambda params: params.faces.workers,
     finish=_contact_sheet,
     extras=_extras,
 )

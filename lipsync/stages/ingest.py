@@ -94,8 +94,9 @@ def _source(video: RawVideo) -> dict:
 def _fingerprint(params: Params, source: dict) -> str:
     """Ingest params and where the file is (a moved file is recorded again under its new path),
     and the original a duplicate holds the content of. ``ignore_names`` only decides what the
-    scan reads and the duplicate thresholds only ``duplicate_of``, so they are left out."""
-    settings = {k: v for k, v in to_mapping(params.ingest).items() if k not in DUPLICATE_SETTINGS}
+    scan reads and the duplicate thresholds only ``duplicate_of``, so they are left out, as is
+    ``workers`` (the pinned workers write the same bytes however many run)."""
+    settings = {k: v for k, v in to_mapping(params.ingest).items() if k not in {*DUPLICATE_SETTINGS, "workers"}}
     if source.get("duplicate_of"):
         return section_hash((settings, source["source"], source["duplicate_of"], source["duplicate_reason"]))
     return section_hash((settings, source["source"]))

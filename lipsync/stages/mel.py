@@ -7,7 +7,7 @@ frame i starts at mel frame ``int(80 * i / 25)``; ``records/<id>.json``; ``manif
 from __future__ import annotations
 
 from lipsync.atomic import write_npy
-from lipsync.audio.mel import log_mel, single_threaded_blas
+from lipsync.audio.mel import log_mel
 from lipsync.config import Params, section_hash
 from lipsync.layout import Layout
 from lipsync.media.reader import read_wav
@@ -50,6 +50,5 @@ MEL = PerVideoStage(
     sources=ingested_sources,
     fingerprint=_fingerprint,
     process=_process,
-    context=single_threaded_blas,
     extras=_extras,
 )

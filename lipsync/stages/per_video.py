@@ -10,7 +10,8 @@ video is processed (``process``). :func:`run_per_video` does the rest the same w
 - records a video whose upstream was not ok as ``skipped`` with the upstream reason,
 - records a video whose processing hit a machine fault (out of memory, disk full, too many
   open files: :mod:`lipsync.faults`) as ``failed`` with the error, and goes on,
-- processes the rest (in ``workers`` processes), one record and one log line per video,
+- processes the rest in ``workers`` processes pinned to the x86-64 baseline (the bytes do not
+  depend on the CPU: :func:`records.video_pool`), one record and one log line per video,
 - removes outputs of videos that are gone, rebuilds the Parquet manifest from the records,
 - returns one summary: counts, rejections and notes by source file, seconds, data version.
 
@@ -20,7 +21,6 @@ the file a user knows, and the Dagster partition events can name speaker and cli
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import logging
 import time
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lipsync.atomic import remove_stale_temporaries
-from lipsync.config import Params
+from lipsync.config import Params, section_hash
 from lipsync.faults import describe, machine_fault
 from lipsync.layout import PER_VIDEO_OUTPUTS, Layout
 from lipsync.stages import records as rec
@@ -38,6 +38,9 @@ log = logging.getLogger("lipsync")
 
 BASE_COLUMNS = ("video_id", "status", "reason", "notes", "source", "speaker", "clip")
 IDENTITY = ("source", "speaker", "clip")
+# Part of every fingerprint: how the outputs are computed. Records written before the pinned
+# workers (:func:`records.video_pool`) hold CPU-dependent bytes, so they are stale.
+RUNNER = "pinned x86-64 baseline workers"
 
 Process = Callable[[str, dict, Params, Layout], dict]
 
@@ -54,10 +57,9 @@ class PerVideoStage:
     process: (video_id, source, params, layout) -> record fields (``status``, ``reason``,
         ``notes``, stage columns); a module-level function (it may run in another process);
         never raises for a bad input: the status says.
-    workers: (params) -> processes to use. context: () -> a context manager held around the
-        processing (e.g. single-threaded BLAS). finish: (params, layout, ok ids) -> None,
-        run after the records (e.g. a contact sheet). extras: (fresh records, params) -> more
-        summary fields.
+    workers: (params) -> processes to use (pinned ones: :func:`records.video_pool`).
+        finish: (params, layout, ok ids) -> None, run after the records (e.g. a contact
+        sheet). extras: (fresh records, params) -> more summary fields.
     """
 
     name: str
@@ -66,7 +68,6 @@ class PerVideoStage:
     fingerprint: Callable[[Params, dict], str]
     process: Process
     workers: Callable[[Params], int] | None = None
-    context: Callable[[], contextlib.AbstractContextManager] | None = None
     finish: Callable[[Params, Layout, list[str]], None] | None = None
     extras: Callable[[list[dict], Params], dict] | None = None
 
@@ -79,12 +80,11 @@ def run_per_video(
     remove_stale_temporaries(layout.stage_folder(stage.name), stage.name, recursive=True)  # a killed run's
     sources = stage.sources(params, layout)
     wanted = _wanted(stage.name, sources, video_ids)
-    fingerprints = {v: stage.fingerprint(params, sources[v]) for v in wanted}
+    fingerprints = {v: section_hash((RUNNER, stage.fingerprint(params, sources[v]))) for v in wanted}
     todo = [v for v in wanted if not _current(stage.name, layout, v, fingerprints[v], sources[v])]
     job = functools.partial(_job, stage.name, stage.process, sources, fingerprints, params, layout)
     workers = stage.workers(params) if stage.workers else 1
-    with stage.context() if stage.context else contextlib.nullcontext():
-        fresh = rec.process_videos(todo, job, progress, stage.name, workers)
+    fresh = rec.process_videos(todo, job, progress, stage.name, workers)
     for kind, suffix in {"records": ".json", **PER_VIDEO_OUTPUTS[stage.name]}.items():
         rec.prune(layout.stage_folder(stage.name) / kind, set(sources), suffix)  # videos no longer known
     records = [r for r in (rec.read_record(layout.record(stage.name, v)) for v in sorted(sources)) if r]

@@ -12,6 +12,7 @@ same content as another file, named in ``duplicate_of``; not used downstream).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections.abc import Callable, Iterable
@@ -21,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from lipsync.atomic import atomic_path, write_json
+from lipsync.corpus.baseline_cpu import pinned_pool
 
 log = logging.getLogger("lipsync")
 
@@ -93,7 +95,8 @@ def prune(folder: Path, keep: set[str], suffix: str) -> int:
 def process_videos(
     video_ids: list[str], work: Callable[[str], dict], progress: bool, desc: str, workers: int = 1
 ) -> list[dict]:
-    """Run ``work`` on each id (in ``workers`` processes when > 1) with a progress bar.
+    """Run ``work`` on each id in ``workers`` pinned processes (:func:`video_pool`) with a
+    progress bar.
 
     ``work`` must be picklable (a module-level function or a ``functools.partial`` of one)
     and returns the video's record; one log line is written per finished video.
@@ -101,17 +104,23 @@ def process_videos(
     from tqdm import tqdm
 
     out = []
-    pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 and len(video_ids) > 1 else None
-    results = pool.map(work, video_ids) if pool else map(work, video_ids)
-    try:
+    with video_pool(min(workers, len(video_ids))) as pool:
+        results = pool.map(work, video_ids) if pool else map(work, video_ids)
         for record in tqdm(results, total=len(video_ids), desc=desc, unit="video", disable=not progress):
             level = logging.INFO if record["status"] == OK else logging.WARNING
             log.log(level, "%s %s %s%s", desc, record["video_id"], record["status"], _reason(record))
             out.append(record)
-    finally:
-        if pool:
-            pool.shutdown()
     return out
+
+
+def video_pool(workers: int) -> contextlib.AbstractContextManager[ProcessPoolExecutor | None]:
+    """Where per-video work runs: ``workers`` spawned processes whose libraries are pinned to
+    the x86-64 baseline with one thread each (:func:`lipsync.corpus.baseline_cpu.pinned_pool`),
+    even for one video, so a stage's output bytes depend neither on the CPU nor on the worker
+    count; None (this process) when there is nothing to do. OpenCV's AVX2 kernels and torch's
+    thread count move MTCNN's boxes, FFmpeg's AAC decoder DSP the WAV samples, numpy's and
+    OpenBLAS's kernels the mel features."""
+    return pinned_pool(workers) if workers > 0 else contextlib.nullcontext()
 
 
 def _reason(record: dict) -> str:

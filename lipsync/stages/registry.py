@@ -44,6 +44,9 @@ class Stage:
 TRAINING_CODE = ("lipsync/stages/training_stage.py", "lipsync/training", "lipsync/models")
 GENERATOR_CODE = ("lipsync/stages/generator_inputs.py", "lipsync/stages/mouth_truth.py", *TRAINING_CODE)
 
+# the per-video runner and its pinned workers (records.video_pool)
+PER_VIDEO_CODE = ("lipsync/stages/per_video.py", "lipsync/stages/records.py", "lipsync/corpus/baseline_cpu.py")
+
 # what the photos stage's mouth check renders with (the corpus's renderer, speakers' looks; their
 # random stream starts with the speech ranges)
 MOUTH_CHECK_PARAMS = ("corpus.frame_size", "corpus.framing", "corpus.lighting", "corpus.mouth", "corpus.speech")
@@ -55,12 +58,12 @@ STAGES: tuple[Stage, ...] = (
     Stage("corpus", "whole", "data", ("photos",), ("format", "corpus"),
           code=("lipsync/stages/corpus.py", "lipsync/corpus", "lipsync/media/writer.py")),
     Stage("ingest", "per_video", "data", ("corpus",), ("format", "ingest"),
-          code=("lipsync/stages/ingest.py", "lipsync/stages/ingest_duplicates.py", "lipsync/stages/per_video.py",
-                "lipsync/ingest", "lipsync/media")),
+          code=("lipsync/stages/ingest.py", "lipsync/stages/ingest_duplicates.py", *PER_VIDEO_CODE, "lipsync/ingest",
+                "lipsync/media")),
     Stage("faces", "per_video", "data", ("ingest",), ("format", "faces"),
-          code=("lipsync/stages/faces.py", "lipsync/stages/per_video.py", "lipsync/faces")),
+          code=("lipsync/stages/faces.py", *PER_VIDEO_CODE, "lipsync/faces")),
     Stage("mel", "per_video", "data", ("ingest",), ("format", "mel"),
-          code=("lipsync/stages/mel.py", "lipsync/stages/per_video.py", "lipsync/audio")),
+          code=("lipsync/stages/mel.py", *PER_VIDEO_CODE, "lipsync/audio")),
     Stage("shards", "whole", "data", ("faces", "mel"), ("seed", "format", "shards"),  # + corpus speakers.json
           code=("lipsync/stages/shards.py", "lipsync/data")),
     Stage(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import io
 import json
 
 import numpy as np
@@ -11,15 +10,14 @@ import pandas as pd
 import pytest
 from skimage import data
 
-from lipsync.faces.crop import crop_faces
+from lipsync.corpus.baseline_cpu import run_pinned
 from lipsync.faces.synthetic import moving_face_clip
-from lipsync.faces.track import present_runs, track_faces
 from lipsync.media.probe import MediaError
-from lipsync.media.reader import read_frames
 from lipsync.media.writer import write_mp4
 from lipsync.stages import faces, ingest
 from lipsync.stages.faces_passes import write_crops
 from tests.builders import gradient_frames, make_project, tone
+from tests.stages.faces_reference import whole_clip_reference
 
 ASTRONAUT_BOX = (181.0, 86.0, 269.0, 178.0)
 
@@ -97,28 +95,10 @@ def test_rerun_is_incremental(processed):
     assert again["processed"] == 0 and again["up_to_date"] == 4
 
 
-def whole_clip_reference(video, params) -> tuple[bytes, dict]:
-    """What the stage wrote before it streamed: every frame in memory, tracked, then cropped.
-
-    Returns the crops file's bytes (as ``np.save`` writes them) and the track's arrays.
-    """
-    frames = read_frames(video)  # (T, H, W, 3)
-    tracks = track_faces(frames, params.faces.tracker, params.faces.detector)
-    runs = present_runs(tracks.present, params.format.sync_window)
-    keep = np.zeros(len(frames), bool)
-    for a, b in runs:
-        keep[a:b] = True
-    crops = crop_faces(
-        frames, np.where(keep[:, None], tracks.boxes, np.nan), params.format.face_size, params.faces.crop
-    )
-    saved = io.BytesIO()
-    np.save(saved, crops)
-    arrays = {"boxes": tracks.boxes, "landmarks": tracks.landmarks, "scores": tracks.scores, "present": keep}
-    return saved.getvalue(), arrays | {"segments": np.asarray(runs, np.int64).reshape(-1, 2)}
-
-
-def assert_same_as_whole_clip(video, crops_path, track_path, params) -> None:
-    crops, arrays = whole_clip_reference(video, params)
+def assert_same_as_whole_clip(video, crops_path, track_path, params, pinned: bool = False) -> None:
+    """``pinned``: compute the reference as the stage's workers do (:func:`records.video_pool`),
+    whose pinned libraries give other bytes than this process's on a machine with AVX2."""
+    crops, arrays = run_pinned(whole_clip_reference, video, params) if pinned else whole_clip_reference(video, params)
     assert crops_path.read_bytes() == crops  # byte for byte, header included
     stored = np.load(track_path)
     for name, expected in arrays.items():
@@ -131,7 +111,7 @@ def test_streamed_outputs_equal_the_whole_clip_in_memory(processed, source):
     video_id = table.loc[source].video_id
     layout = project.layout
     video = layout.normalised_video(video_id)
-    assert_same_as_whole_clip(video, layout.face_crops(video_id), layout.face_track(video_id), project.params)
+    assert_same_as_whole_clip(video, layout.face_crops(video_id), layout.face_track(video_id), project.params, True)
 
 
 def test_chunks_smaller_than_the_clip_give_the_same_outputs(processed, tmp_path):

@@ -156,7 +156,8 @@ def test_skipped_entries_are_listed_with_reasons_and_counted(raw_project):
 
 def fail_once(monkeypatch, error, name):
     """Make ``ingest``'s probe (the first decode of a file) raise ``error()`` once, on ``name``;
-    returns the names probed."""
+    returns the names probed. Use with the ``in_process_videos`` fixture (a patch does not
+    reach the pinned workers)."""
     calls = []
 
     def probe(path):
@@ -187,7 +188,7 @@ def av_disk_full():
     ],
 )
 def test_a_machine_fault_is_recorded_as_failed_and_retried_while_a_corrupt_file_stays_rejected(
-    raw_project, monkeypatch, error, said
+    raw_project, monkeypatch, in_process_videos, error, said
 ):
     raw = raw_project.layout.raw_videos
     write(raw / "good.mp4")
@@ -209,7 +210,7 @@ def test_a_machine_fault_is_recorded_as_failed_and_retried_while_a_corrupt_file_
     assert calls.count("corrupt.mp4") == 2
 
 
-def test_a_failed_good_file_is_accepted_on_the_next_run(raw_project, monkeypatch):
+def test_a_failed_good_file_is_accepted_on_the_next_run(raw_project, monkeypatch, in_process_videos):
     raw = raw_project.layout.raw_videos
     write(raw / "good.mp4")
     fail_once(monkeypatch, lambda: OSError(errno.EMFILE, "Too many open files"), "good.mp4")
@@ -219,7 +220,7 @@ def test_a_failed_good_file_is_accepted_on_the_next_run(raw_project, monkeypatch
     assert raw_project.layout.normalised_video(manifest(raw_project).video_id["good.mp4"]).exists()
 
 
-def test_a_bug_is_not_taken_for_a_machine_fault(raw_project, monkeypatch):
+def test_a_bug_is_not_taken_for_a_machine_fault(raw_project, monkeypatch, in_process_videos):
     write(raw_project.layout.raw_videos / "good.mp4")
     fail_once(monkeypatch, lambda: ValueError("a bug"), "good.mp4")
     with pytest.raises(ValueError, match="a bug"):

@@ -36,7 +36,7 @@ FAKE = PerVideoStage(
 
 
 @pytest.fixture
-def project(tmp_path):
+def project(tmp_path, in_process_videos):  # the fake stage's lambdas and call lists stay here
     CALLS.clear()
     FAULTS.clear()
     UPSTREAM["v1"] |= {"status": rec.FAILED, "reason": "ingest failed"}
