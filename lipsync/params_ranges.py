@@ -86,6 +86,7 @@ RANGES: tuple[tuple[str, str, float], ...] = (
     ("evaluation.sync.max_offset", ">=", 1),
     ("evaluation.sync.batch_size", ">=", 1),
     ("syncfilter.min_confidence", ">=", 0),
+    ("syncfilter.offset_tolerance", ">=", 0),
     ("syncfilter.min_evaluator_accuracy", ">=", 0),
     ("syncfilter.min_evaluator_accuracy", "<=", 1),
     ("syncfilter.sync.max_offset", ">=", 1),

@@ -46,7 +46,7 @@ TINY = {
     },
     "evaluation": {"identity_frames": 2, "landmark_every": 2, "strip_frames": 3},
     # a 3-step evaluator finds no sync: keep every clip (realigning those it places off) so the generators have data
-    "syncfilter": {"min_confidence": 0.0, "max_offset": 15, "min_evaluator_accuracy": 0.0},
+    "syncfilter": {"min_confidence": 0.0, "max_offset": 15, "offset_tolerance": 0, "min_evaluator_accuracy": 0.0},
 }
 
 

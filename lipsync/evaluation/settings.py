@@ -167,11 +167,13 @@ class BenchmarkSettings:
 class SyncFilterSettings:
     """The ``syncfilter`` section. min_confidence: LSE-C (median - min distance) a clip needs;
     max_offset: the largest |AV offset| in frames that is realigned rather than dropped;
+    offset_tolerance: the largest |AV offset| taken as in sync (kept as it is, not realigned);
     min_evaluator_accuracy: the evaluator's held-out pair accuracy the filter needs to act;
     sync: the offset search (+-``sync.max_offset`` frames) and its batch size."""
 
     min_confidence: float
     max_offset: int
+    offset_tolerance: int
     min_evaluator_accuracy: float
     sync: SyncSettings
 
@@ -180,4 +182,9 @@ class SyncFilterSettings:
             raise ValueError(
                 f"syncfilter.max_offset must be in [0, syncfilter.sync.max_offset = {self.sync.max_offset}], "
                 f"got {self.max_offset}"
+            )
+        if not 0 <= self.offset_tolerance <= self.max_offset:
+            raise ValueError(
+                f"syncfilter.offset_tolerance must be in [0, syncfilter.max_offset = {self.max_offset}], "
+                f"got {self.offset_tolerance}"
             )

@@ -3,7 +3,10 @@
 Each training clip is scored once with the SyncNet evaluator by the LSE protocol
 (:func:`lipsync.evaluation.sync_clip.score_clip`: AV offset and confidence = median - min of
 the per-offset distance curve). :func:`decide` then drops clips under ``min_confidence`` or
-whose ``|offset|`` exceeds ``max_offset``, and realigns the rest with a nonzero offset to 0;
+whose ``|offset|`` exceeds ``max_offset``, and realigns to 0 the rest whose ``|offset|`` exceeds
+``offset_tolerance`` (LatentSync realigns every nonzero offset; our evaluator's offsets are
+trusted to +-1 frame, its self-checks' tolerance, and realigning its one-frame misses moved
+clean clips off sync);
 :func:`realign` applies the shift to one shard sample. :func:`ground_truth_figures` scores the
 decisions against the corpus truth (``audio_shift_frames``).
 
@@ -32,7 +35,7 @@ def decide(offset: int, confidence: float, settings: SyncFilterSettings) -> str:
         return LOW_CONFIDENCE
     if abs(offset) > settings.max_offset:
         return BEYOND_OFFSET
-    return REALIGNED if offset else KEPT
+    return REALIGNED if abs(offset) > settings.offset_tolerance else KEPT
 
 
 def realign(sample: Sample, offset: int, window: int, mel: MelSettings) -> Sample | None:

@@ -4,7 +4,7 @@ LatentSync's recipe (REFERENCE.md section 3) with the ``syncnet_evaluator`` stag
 evaluator: every video of the train split is scored once by the LSE protocol over its longest
 face run (AV offset in +-``syncfilter.sync.max_offset`` frames, confidence = median - min of
 the distance curve); clips under ``syncfilter.min_confidence`` or beyond
-``syncfilter.max_offset`` are dropped, the others with a nonzero offset are realigned to 0
+``syncfilter.max_offset`` are dropped, the others beyond ``syncfilter.offset_tolerance`` are realigned to 0
 (:func:`lipsync.evaluation.sync_filter.realign`, cutting the frames whose sound the segment
 does not hold). The decision is per video and applies to all its segments.
 

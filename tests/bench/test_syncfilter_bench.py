@@ -17,7 +17,11 @@ def test_threshold_table_counts_what_is_kept_and_what_stays_off():
         {"clean_confidence": 4.0, "clean_offset": 0, "dirty_confidence": 4.0, "shift": 9, "dirty_offset": 9},
     ]
     settings = SyncFilterSettings(
-        min_confidence=0.5, max_offset=6, min_evaluator_accuracy=0.6, sync=SyncSettings(max_offset=15, batch_size=8)
+        min_confidence=0.5,
+        max_offset=6,
+        offset_tolerance=0,
+        min_evaluator_accuracy=0.6,
+        sync=SyncSettings(max_offset=15, batch_size=8),
     )
     table = threshold_table(rows, settings, share=0.5)
     assert table["dirty_offset_exact"] == 0.75 and table["dirty_offset_within_1"] == 1.0

@@ -21,8 +21,9 @@ from lipsync.evaluation.sync_filter import (
 from lipsync.training.windows import WindowGeometry, mel_window
 from tests.builders import loaded_params
 
+SEARCH = SyncSettings(max_offset=15, batch_size=64)
 SETTINGS = SyncFilterSettings(
-    min_confidence=3.0, max_offset=6, min_evaluator_accuracy=0.6, sync=SyncSettings(max_offset=15, batch_size=64)
+    min_confidence=3.0, max_offset=6, offset_tolerance=0, min_evaluator_accuracy=0.6, sync=SEARCH
 )
 
 
@@ -35,14 +36,27 @@ def test_latentsync_decisions(offset, confidence, decision):
     assert decide(offset, confidence, SETTINGS) == decision
 
 
-def test_max_offset_beyond_the_search_is_refused():
-    with pytest.raises(ValueError, match="syncfilter.max_offset"):
-        SyncFilterSettings(
-            min_confidence=3.0,
-            max_offset=16,
-            min_evaluator_accuracy=0.6,
-            sync=SyncSettings(max_offset=15, batch_size=64),
-        )
+@pytest.mark.parametrize(
+    ("offset", "decision"),
+    [(0, KEPT), (1, KEPT), (-1, KEPT), (2, REALIGNED), (-2, REALIGNED), (6, REALIGNED), (-7, BEYOND_OFFSET)],
+)
+def test_offsets_within_the_tolerance_are_kept_as_they_are(offset, decision):
+    tolerant = SyncFilterSettings(min_confidence=3.0, max_offset=6, offset_tolerance=1, min_evaluator_accuracy=0.6,
+                                  sync=SEARCH)  # fmt: skip
+    assert decide(offset, 3.0, tolerant) == decision
+    assert decide(offset, 2.9, tolerant) == LOW_CONFIDENCE  # confidence still comes first
+
+
+@pytest.mark.parametrize(
+    ("max_offset", "tolerance", "message"),
+    [(16, 0, r"syncfilter.max_offset must be in \[0, syncfilter.sync.max_offset = 15\], got 16"),
+     (6, 7, r"syncfilter.offset_tolerance must be in \[0, syncfilter.max_offset = 6\], got 7"),
+     (6, -1, r"syncfilter.offset_tolerance must be in \[0, syncfilter.max_offset = 6\], got -1")],
+)  # fmt: skip
+def test_limits_outside_their_range_are_refused(max_offset, tolerance, message):
+    with pytest.raises(ValueError, match=message):
+        SyncFilterSettings(min_confidence=3.0, max_offset=max_offset, offset_tolerance=tolerance,
+                           min_evaluator_accuracy=0.6, sync=SEARCH)  # fmt: skip
 
 
 def segment(start: int = 40, frames: int = 25) -> Sample:
