@@ -15,6 +15,7 @@ Needs the shards and a registered evaluator (``make run`` or the stages up to
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -53,6 +54,19 @@ def run(project: Project, quick: bool = False) -> dict:
             "clips": rows}  # fmt: skip
 
 
+def _filtered(
+    offsets: np.ndarray, confidences: np.ndarray, truth: np.ndarray, settings
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per clip, by the stage's own :func:`~lipsync.evaluation.sync_filter.decide`: kept or not,
+    and the offset left once a realigned clip is shifted by the offset found (truth - found)."""
+    from lipsync.evaluation.sync_filter import KEPT, REALIGNED, decide
+
+    decisions = [decide(int(o), float(c), settings) for o, c in zip(offsets, confidences, strict=True)]
+    kept = np.array([d in (KEPT, REALIGNED) for d in decisions])
+    undone = np.array([o if d == REALIGNED else 0 for o, d in zip(offsets, decisions, strict=True)])
+    return kept, truth - undone
+
+
 def threshold_table(rows: list[dict], settings, share: float) -> dict:
     """Confidence quantiles, offset accuracy, and per threshold: the share of clean and of
     shifted clips kept, and of the kept data (``share`` dirty) the share still off by >= 1 frame."""
@@ -65,10 +79,11 @@ def threshold_table(rows: list[dict], settings, share: float) -> dict:
                    *np.round(np.quantile(clean_conf, np.linspace(0.1, 0.9, 9)), 2).tolist()})  # fmt: skip
     table = []
     for threshold in grid:
-        clean_kept = (clean_conf >= threshold) & (np.abs(clean_off) <= settings.max_offset)
-        dirty_kept = (dirty_conf >= threshold) & (np.abs(dirty_off) <= settings.max_offset)
+        at = dataclasses.replace(settings, min_confidence=float(threshold))
+        clean_kept, clean_left = _filtered(clean_off, clean_conf, np.zeros_like(shift), at)
+        dirty_kept, dirty_left = _filtered(dirty_off, dirty_conf, shift, at)
         kept = (1 - share) * clean_kept.mean() + share * dirty_kept.mean()
-        off = (1 - share) * (clean_kept & (clean_off != 0)).mean() + share * (dirty_kept & (dirty_off != shift)).mean()
+        off = (1 - share) * (clean_kept & (clean_left != 0)).mean() + share * (dirty_kept & (dirty_left != 0)).mean()
         table.append({"min_confidence": float(threshold), "clean_kept": round(float(clean_kept.mean()), 4),
                       "dirty_kept": round(float(dirty_kept.mean()), 4), "data_kept": round(float(kept), 4),
                       "kept_off_sync": round(float(off / kept), 4) if kept else None})  # fmt: skip
